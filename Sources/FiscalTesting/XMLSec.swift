@@ -1,0 +1,59 @@
+public import Foundation
+
+/// Runs the independent `xmlsec1` and `xmllint` tools against our messages.
+public enum ExternalTools {
+    /// The result of one tool run.
+    public struct Run: Sendable {
+        /// Exit status.
+        public let status: Int32
+        /// Standard output and error, together.
+        public let output: String
+    }
+
+    /// The path of an executable on PATH, if installed.
+    public static func find(_ tool: String) -> String? {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let path = "\(directory)/\(tool)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// Whether tests must fail (not skip) when a tool is missing: under CI.
+    public static var required: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+
+    /// Runs `tool` with `arguments`.
+    public static func run(_ tool: String, _ arguments: [String]) throws -> Run {
+        guard let path = find(tool) else {
+            return Run(status: 127, output: "\(tool) is not installed")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Writes `text` to a new temporary file and returns its path.
+    public static func temporaryFile(_ text: String, suffix: String = ".xml") throws -> String {
+        let path = NSTemporaryDirectory() + "fiscal-" + UUID().uuidString + suffix
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Verifies an enveloped signature with xmlsec1, trusting `trustedPEM`, registering `Id` as the
+    /// ID attribute of `rootElement` in the EFI namespace.
+    public static func xmlsecVerify(_ xml: String, rootElement: String, trustedPEM: String) throws -> Run {
+        let file = try temporaryFile(xml)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        return try run("xmlsec1", [
+            "--verify", "--id-attr:Id", "https://efi.tax.gov.me/fs/schema:\(rootElement)",
+            "--trusted-pem", trustedPEM, file,
+        ])
+    }
+}
