@@ -3,16 +3,21 @@ import COpenSSL
 /// Message digests used by the protocol.
 public enum Digest {
     /// SHA-256 of `data` (XML-DSig digests).
-    public static func sha256(_ data: some Collection<UInt8>) -> [UInt8] { digest(data, EVP_sha256()) }
+    public static func sha256(_ data: some Collection<UInt8>) -> [UInt8] { digest(data, sha256Algorithm) }
 
     /// MD5 of `data` (the IIC is MD5 over the IIC signature bytes; not used for security).
-    public static func md5(_ data: some Collection<UInt8>) -> [UInt8] { digest(data, EVP_md5()) }
+    public static func md5(_ data: some Collection<UInt8>) -> [UInt8] { digest(data, md5Algorithm) }
+
+    // Fetched once: an implicit fetch per call looks the algorithm up in the provider store each time.
+    nonisolated(unsafe) static let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+    nonisolated(unsafe) static let md5Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "MD5", nil)
 
     private static func digest(_ data: some Collection<UInt8>, _ md: OpaquePointer?) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        let bytes = Array(data)
-        let ok = bytes.withUnsafeBytes { raw in
+        let ok = data.withContiguousStorageIfAvailable { raw in
+            EVP_Digest(raw.baseAddress, raw.count, &out, &length, md, nil)
+        } ?? Array(data).withUnsafeBytes { raw in
             EVP_Digest(raw.baseAddress, raw.count, &out, &length, md, nil)
         }
         precondition(ok == 1, "EVP_Digest failed")

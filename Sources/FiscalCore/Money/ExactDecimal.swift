@@ -88,6 +88,16 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     /// Rounds to `decimals` places, half away from zero (1.005 → 1.01, -1.005 → -1.01).
     public func rounded(_ decimals: Int) -> ExactDecimal {
         if decimals >= scale { return widened(to: decimals) }
+        // 128-bit division is done in software; most amounts fit 64 bits.
+        if let small = Int64(exactly: significand), scale - decimals <= 18 {
+            let divisor = Self.power64[scale - decimals]
+            var quotient = small / divisor
+            let remainder = small % divisor
+            if remainder.magnitude * 2 >= divisor.magnitude {
+                quotient += small < 0 ? -1 : 1
+            }
+            return ExactDecimal(significand: Int128(quotient), scale: decimals)
+        }
         let divisor = Self.power(scale - decimals)
         var quotient = significand / divisor
         let remainder = significand % divisor
@@ -96,6 +106,8 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         }
         return ExactDecimal(significand: quotient, scale: decimals)
     }
+
+    static let power64: [Int64] = (0...18).map { exponent in (0..<exponent).reduce(Int64(1)) { value, _ in value * 10 } }
 
     /// Divides, rounding the quotient to `decimals` places half away from zero.
     public func divided(by divisor: ExactDecimal, decimals: Int) -> ExactDecimal {
@@ -113,16 +125,35 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Fixed-point text with exactly `decimals` places after rounding (never `-0.00`).
     public func formatted(_ decimals: Int) -> String {
+        var bytes: [UInt8] = []
+        appendFormatted(decimals, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the UTF-8 of ``formatted(_:)`` to `bytes` (for writers that build byte buffers).
+    public func appendFormatted(_ decimals: Int, to bytes: inout [UInt8]) {
         let value = rounded(decimals)
-        let negative = value.significand < 0
-        var digits = String(value.significand.magnitude)
-        if decimals > 0 {
-            if digits.count <= decimals {
-                digits = String(repeating: "0", count: decimals - digits.count + 1) + digits
-            }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -decimals))
+        var magnitude = value.significand.magnitude
+        var digits: [UInt8] = []
+        digits.reserveCapacity(24)
+        if let small = UInt64(exactly: magnitude) {
+            var rest = small
+            repeat {
+                digits.append(UInt8(48 + rest % 10))
+                rest /= 10
+            } while rest > 0
+        } else {
+            repeat {
+                digits.append(UInt8(48 + magnitude % 10))
+                magnitude /= 10
+            } while magnitude > 0
         }
-        return (negative ? "-" : "") + digits
+        while digits.count <= decimals { digits.append(48) }
+        if value.significand < 0 { bytes.append(45) }
+        for index in stride(from: digits.count - 1, through: 0, by: -1) {
+            if index == decimals - 1 { bytes.append(46) }
+            bytes.append(digits[index])
+        }
     }
 
     /// The value in plain notation with the decimals it carries.

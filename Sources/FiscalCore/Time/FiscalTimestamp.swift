@@ -16,17 +16,15 @@ public struct FiscalTimestamp: Sendable, Hashable, Codable, CustomStringConverti
 
     /// Writes `date` (truncated to whole seconds) with the UTC offset `timeZone` has at that moment.
     public init(_ date: Date, in timeZone: TimeZone = FiscalTimestamp.montenegro) {
-        let seconds = date.timeIntervalSince1970.rounded(.down)
-        let whole = Date(timeIntervalSince1970: seconds)
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let whole = Date(timeIntervalSince1970: TimeInterval(seconds))
         let offset = timeZone.secondsFromGMT(for: whole)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: offset)!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: whole)
+        let local = CivilTime(secondsSince1970: seconds + offset)
         let sign = offset < 0 ? "-" : "+"
         let absolute = abs(offset)
         self.date = whole
-        self.text = Self.pad(c.year!, 4) + "-" + Self.pad(c.month!, 2) + "-" + Self.pad(c.day!, 2) + "T"
-            + Self.pad(c.hour!, 2) + ":" + Self.pad(c.minute!, 2) + ":" + Self.pad(c.second!, 2)
+        self.text = Self.pad(local.year, 4) + "-" + Self.pad(local.month, 2) + "-" + Self.pad(local.day, 2) + "T"
+            + Self.pad(local.hour, 2) + ":" + Self.pad(local.minute, 2) + ":" + Self.pad(local.second, 2)
             + sign + Self.pad(absolute / 3600, 2) + ":" + Self.pad((absolute % 3600) / 60, 2)
     }
 
@@ -56,20 +54,17 @@ public struct FiscalTimestamp: Sendable, Hashable, Codable, CustomStringConverti
                   let oh = number(20..<22), let om = number(23..<25), oh <= 14, om < 60 else { return nil }
             offset = (oh * 3600 + om * 60) * (b[19] == 45 ? -1 : 1)
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: offset)!
-        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-        guard let date = calendar.date(from: components),
-              calendar.dateComponents([.day], from: date).day == day else { return nil }
+        guard FiscalDate(year: year, month: month, day: day) != nil else { return nil }
+        let local = CivilTime.daysSince1970(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        let date = Date(timeIntervalSince1970: TimeInterval(local - offset))
         self.date = date
         self.text = text
     }
 
     /// The calendar year in Montenegro at this moment (decides the invoice number's year).
     public var montenegroYear: Int {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = Self.montenegro
-        return calendar.component(.year, from: date)
+        let seconds = Int(date.timeIntervalSince1970)
+        return CivilTime(secondsSince1970: seconds + Self.montenegro.secondsFromGMT(for: date)).year
     }
 
     public var description: String { text }
@@ -121,12 +116,10 @@ public struct FiscalDate: Sendable, Hashable, Codable, Comparable, CustomStringC
 
     /// The Montenegrin calendar day of a moment.
     public init(_ date: Date, in timeZone: TimeZone = FiscalTimestamp.montenegro) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        self.year = c.year!
-        self.month = c.month!
-        self.day = c.day!
+        let local = CivilTime(secondsSince1970: Int(date.timeIntervalSince1970.rounded(.down)) + timeZone.secondsFromGMT(for: date))
+        self.year = local.year
+        self.month = local.month
+        self.day = local.day
     }
 
     public var description: String {
@@ -149,5 +142,37 @@ public struct FiscalDate: Sendable, Hashable, Codable, Comparable, CustomStringC
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
+    }
+}
+
+/// Proleptic Gregorian calendar arithmetic on seconds since 1970 (H. Hinnant's civil algorithms),
+/// without Foundation's Calendar, which is slow to create.
+struct CivilTime {
+    let year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
+
+    init(secondsSince1970 total: Int) {
+        let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
+        let rest = total - days * 86_400
+        hour = rest / 3600
+        minute = (rest % 3600) / 60
+        second = rest % 60
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        day = doy - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
     }
 }

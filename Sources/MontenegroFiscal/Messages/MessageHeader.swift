@@ -1,4 +1,3 @@
-import Foundation
 public import FiscalCore
 
 /// The `Header` of a request: a fresh message UUID, the send time, and for late deliveries the reason.
@@ -12,7 +11,7 @@ public struct MessageHeader: Sendable, Hashable {
 
     /// Creates a header with a new random UUID.
     public init(sentAt: FiscalTimestamp, subsequentDelivery: SubsequentDeliveryType? = nil) {
-        self.init(uuid: UUID().uuidString.lowercased(), sentAt: sentAt, subsequentDelivery: subsequentDelivery)
+        self.init(uuid: Self.randomUUID(), sentAt: sentAt, subsequentDelivery: subsequentDelivery)
     }
 
     /// Creates a header with a given UUID (tests, replays).
@@ -22,11 +21,31 @@ public struct MessageHeader: Sendable, Hashable {
         self.subsequentDelivery = subsequentDelivery
     }
 
+    /// A random RFC 4122 version-4 UUID, lowercase.
+    static func randomUUID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next(), low = generator.next()
+        var bytes = (0..<8).map { UInt8(truncatingIfNeeded: high >> ($0 * 8)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> ($0 * 8)) }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(45) }
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     func write(_ w: inout CanonicalXMLWriter, allowsSubsequentDelivery: Bool = true) {
-        w.element("Header", [
-            ("UUID", uuid), ("SendDateTime", sentAt.text),
-            ("SubseqDelivType", allowsSubsequentDelivery ? subsequentDelivery?.rawValue : nil),
-        ])
+        w.startTag("Header")
+        w.attribute("SendDateTime", sentAt.text)
+        w.attribute("SubseqDelivType", allowsSubsequentDelivery ? subsequentDelivery?.rawValue : nil)
+        w.attribute("UUID", uuid)
+        w.endStartTag()
+        w.close("Header")
     }
 }
 

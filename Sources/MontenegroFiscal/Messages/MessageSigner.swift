@@ -41,7 +41,7 @@ public struct MessageSigner: Sendable {
         return try finish(.registerCashDeposit, deposit.canonical(header: header), header)
     }
 
-    private func finish(_ kind: MessageKind, _ canonical: String, _ header: MessageHeader) throws(SchemaError) -> SignedMessage {
+    private func finish(_ kind: MessageKind, _ canonical: [UInt8], _ header: MessageHeader) throws(SchemaError) -> SignedMessage {
         let xml = XMLSignature.sign(canonicalRoot: canonical, rootName: kind.requestElement, id: "Request", identity: identity)
         if checksSchema {
             try SchemaValidator.shared.validate(xml)

@@ -52,16 +52,26 @@ public struct TCRRegistration: Sendable, Hashable {
         return c.issues
     }
 
-    func canonical(header: MessageHeader) -> String {
+    func canonical(header: MessageHeader) -> [UInt8] {
         var w = CanonicalXMLWriter(capacity: 1024)
-        w.open("RegisterTCRRequest", namespace: SignedMessage.namespace, [("Id", "Request"), ("Version", "1")])
+        w.startTag("RegisterTCRRequest", namespace: "https://efi.tax.gov.me/fs/schema")
+        w.attribute("Id", "Request")
+        w.attribute("Version", "1")
+        w.endStartTag()
         header.write(&w, allowsSubsequentDelivery: false)
-        w.element("TCR", [
-            ("IssuerTIN", issuerTIN), ("BusinUnitCode", businessUnit), ("TCRIntID", internalID), ("SoftCode", software),
-            ("MaintainerCode", maintainer), ("ValidFrom", validFrom?.description), ("ValidTo", validTo?.description), ("Type", type?.rawValue),
-        ])
+        w.startTag("TCR")
+        w.attribute("BusinUnitCode", businessUnit)
+        w.attribute("IssuerTIN", issuerTIN)
+        w.attribute("MaintainerCode", maintainer)
+        w.attribute("SoftCode", software)
+        w.attribute("TCRIntID", internalID)
+        w.attribute("Type", type?.rawValue)
+        w.attribute("ValidFrom", validFrom?.description)
+        w.attribute("ValidTo", validTo?.description)
+        w.endStartTag()
+        w.close("TCR")
         w.close("RegisterTCRRequest")
-        return w.text
+        return w.bytes
     }
 }
 
@@ -99,15 +109,22 @@ public struct CashDeposit: Sendable, Hashable {
         return c.issues
     }
 
-    func canonical(header: MessageHeader) -> String {
+    func canonical(header: MessageHeader) -> [UInt8] {
         var w = CanonicalXMLWriter(capacity: 1024)
-        w.open("RegisterCashDepositRequest", namespace: SignedMessage.namespace, [("Id", "Request"), ("Version", "1")])
+        w.startTag("RegisterCashDepositRequest", namespace: "https://efi.tax.gov.me/fs/schema")
+        w.attribute("Id", "Request")
+        w.attribute("Version", "1")
+        w.endStartTag()
         header.write(&w)
-        w.element("CashDeposit", [
-            ("ChangeDateTime", changedAt.text), ("Operation", operation.rawValue), ("CashAmt", amount.formatted(2)),
-            ("TCRCode", tcr), ("IssuerTIN", issuerTIN),
-        ])
+        w.startTag("CashDeposit")
+        w.attribute("CashAmt", amount, places: 2)
+        w.attribute("ChangeDateTime", changedAt.text)
+        w.attribute("IssuerTIN", issuerTIN)
+        w.attribute("Operation", operation.rawValue)
+        w.attribute("TCRCode", tcr)
+        w.endStartTag()
+        w.close("CashDeposit")
         w.close("RegisterCashDepositRequest")
-        return w.text
+        return w.bytes
     }
 }

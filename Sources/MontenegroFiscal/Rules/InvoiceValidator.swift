@@ -9,6 +9,17 @@ public enum InvoiceValidator {
     /// Every problem of `invoice`; empty when it may be signed. `certificateTIN`, when given, must
     /// be the seller's TIN (the tax authority rejects a mismatch with code 37).
     public static func issues(in invoice: Invoice, certificateTIN: TIN? = nil) -> [ValidationIssue] {
+        check(invoice, certificateTIN: certificateTIN).issues
+    }
+
+    /// Validates, then computes the amounts; throws ``ValidationError`` listing every problem.
+    public static func validated(_ invoice: Invoice, certificateTIN: TIN? = nil) throws(ValidationError) -> InvoiceAmounts {
+        let (found, amounts) = check(invoice, certificateTIN: certificateTIN)
+        guard found.isEmpty, let amounts else { throw ValidationError(found) }
+        return amounts
+    }
+
+    private static func check(_ invoice: Invoice, certificateTIN: TIN?) -> (issues: [ValidationIssue], amounts: InvoiceAmounts?) {
         var c = FieldChecks()
         checkHeader(invoice, &c, certificateTIN: certificateTIN)
         checkParties(invoice, &c)
@@ -16,16 +27,10 @@ public enum InvoiceValidator {
         checkPayments(invoice, &c)
         checkReferences(invoice, &c)
         checkOptional(invoice, &c)
-        guard c.issues.isEmpty else { return c.issues }
-        checkAmounts(invoice, InvoiceCalculator.calculate(invoice), &c)
-        return c.issues
-    }
-
-    /// Validates, then computes the amounts; throws ``ValidationError`` listing every problem.
-    public static func validated(_ invoice: Invoice, certificateTIN: TIN? = nil) throws(ValidationError) -> InvoiceAmounts {
-        let found = issues(in: invoice, certificateTIN: certificateTIN)
-        guard found.isEmpty else { throw ValidationError(found) }
-        return InvoiceCalculator.calculate(invoice)
+        guard c.issues.isEmpty else { return (c.issues, nil) }
+        let amounts = InvoiceCalculator.calculate(invoice)
+        checkAmounts(invoice, amounts, &c)
+        return (c.issues, amounts)
     }
 
     private static func checkHeader(_ invoice: Invoice, _ c: inout FieldChecks, certificateTIN: TIN?) {

@@ -1,86 +1,102 @@
-/// Writes XML directly in exclusive-canonical form (W3C exc-c14n): attributes sorted, empty
-/// elements as start and end tag, the canonical escapes, no whitespace between elements.
+import FiscalCore
+
+/// Writes XML directly in exclusive-canonical form (W3C exc-c14n): attributes in canonical
+/// order, empty elements as start and end tag, the canonical escapes, no whitespace between
+/// elements.
 ///
 /// Messages written this way are their own canonical form, so the enveloped signature's digest is
-/// computed over exactly these bytes without a parse-and-canonicalize round trip. Tests check the
-/// output against libxml2's canonicalizer and xmlsec1.
+/// computed over exactly these bytes without a parse-and-canonicalize round trip. Callers write
+/// attributes in canonical order (by name, code point order); debug builds check it. Tests
+/// compare the output with libxml2's canonicalizer and xmlsec1. Writes UTF-8 bytes.
 struct CanonicalXMLWriter {
-    private(set) var text = ""
+    private(set) var bytes: [UInt8] = []
+    #if DEBUG
+    private var lastAttribute = ""
+    #endif
 
     init(capacity: Int = 4096) {
-        text.reserveCapacity(capacity)
+        bytes.reserveCapacity(capacity)
     }
 
-    /// Opens an element; `attributes` with nil values are left out; the rest are sorted.
-    mutating func open(_ name: String, namespace: String? = nil, _ attributes: [(String, String?)] = []) {
-        text += "<"
-        text += name
+    /// The document written so far, as text.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    private mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Starts an element's start tag; follow with ``attribute(_:_:)`` calls and ``endStartTag()``.
+    mutating func startTag(_ name: StaticString, namespace: StaticString? = nil) {
+        bytes.append(60) // <
+        append(name)
         if let namespace {
-            text += " xmlns=\""
-            appendAttributeValue(namespace)
-            text += "\""
+            append(" xmlns=\"")
+            append(namespace)
+            bytes.append(34)
         }
-        let present = attributes.compactMap { pair in pair.1.map { (pair.0, $0) } }
-        for (key, value) in present.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }) {
-            text += " "
-            text += key
-            text += "=\""
-            appendAttributeValue(value)
-            text += "\""
-        }
-        text += ">"
+        #if DEBUG
+        lastAttribute = ""
+        #endif
     }
 
-    mutating func close(_ name: String) {
-        text += "</"
-        text += name
-        text += ">"
+    private mutating func attributeName(_ name: StaticString) {
+        #if DEBUG
+        let text = name.description
+        precondition(lastAttribute.isEmpty || lastAttribute.utf8.lexicographicallyPrecedes(text.utf8), "attribute \(text) after \(lastAttribute) breaks canonical order")
+        lastAttribute = text
+        #endif
+        bytes.append(32)
+        append(name)
+        bytes.append(61) // =
+        bytes.append(34) // "
     }
 
-    /// An element without content.
-    mutating func element(_ name: String, namespace: String? = nil, _ attributes: [(String, String?)]) {
-        open(name, namespace: namespace, attributes)
-        close(name)
+    /// Writes an attribute; nil writes nothing.
+    mutating func attribute(_ name: StaticString, _ value: String?) {
+        guard let value else { return }
+        attributeName(name)
+        appendAttributeValue(value)
+        bytes.append(34)
     }
 
-    /// An element holding only text.
-    mutating func element(_ name: String, text content: String) {
-        open(name)
-        appendText(content)
-        close(name)
+    /// Writes a decimal attribute with exactly `places` decimals; nil writes nothing.
+    mutating func attribute(_ name: StaticString, _ value: ExactDecimal?, places: Int) {
+        guard let value else { return }
+        attributeName(name)
+        value.appendFormatted(places, to: &bytes)
+        bytes.append(34)
     }
 
-    /// Appends already-canonical markup.
-    mutating func raw(_ markup: String) {
-        text += markup
+    mutating func endStartTag() {
+        bytes.append(62) // >
+    }
+
+    mutating func close(_ name: StaticString) {
+        bytes.append(60)
+        bytes.append(47)
+        append(name)
+        bytes.append(62)
+    }
+
+    /// An element without attributes, its content to follow.
+    mutating func open(_ name: StaticString) {
+        startTag(name)
+        endStartTag()
     }
 
     private mutating func appendAttributeValue(_ value: String) {
-        guard value.utf8.contains(where: { $0 == 38 || $0 == 60 || $0 == 34 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
-            text += value
-            return
-        }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": text += "&amp;"
-            case "<": text += "&lt;"
-            case "\"": text += "&quot;"
-            case "\t": text += "&#x9;"
-            case "\n": text += "&#xA;"
-            case "\r": text += "&#xD;"
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-    }
-
-    private mutating func appendText(_ value: String) {
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": text += "&amp;"
-            case "<": text += "&lt;"
-            case ">": text += "&gt;"
-            case "\r": text += "&#xD;"
-            default: text.unicodeScalars.append(scalar)
+        var value = value
+        value.withUTF8 { utf8 in
+            for byte in utf8 {
+                switch byte {
+                case 38: append("&amp;")
+                case 60: append("&lt;")
+                case 34: append("&quot;")
+                case 9: append("&#x9;")
+                case 10: append("&#xA;")
+                case 13: append("&#xD;")
+                default: bytes.append(byte)
+                }
             }
         }
     }

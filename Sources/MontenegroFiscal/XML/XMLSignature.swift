@@ -13,22 +13,24 @@ public enum XMLSignature {
 
     /// Signs a canonical root element (written by ``CanonicalXMLWriter``, ending in `</rootName>`)
     /// and returns it with the `Signature` appended as its last child.
-    static func sign(canonicalRoot: String, rootName: String, id: String, identity: SigningIdentity) -> String {
-        let digest = Data(Digest.sha256(canonicalRoot.utf8)).base64EncodedString()
+    static func sign(canonicalRoot: [UInt8], rootName: String, id: String, identity: SigningIdentity) -> String {
+        let digest = Data(Digest.sha256(canonicalRoot)).base64EncodedString()
         let signedInfoBody = signedInfoContent(id: id, digest: digest)
         let canonicalSignedInfo = "<SignedInfo xmlns=\"\(namespace)\">" + signedInfoBody + "</SignedInfo>"
         let signatureValue = Data(identity.sign(canonicalSignedInfo.utf8)).base64EncodedString()
-        let certificate = Data(identity.certificate.der).base64EncodedString()
-        let closing = "</\(rootName)>"
-        precondition(canonicalRoot.hasSuffix(closing), "root element must end with \(closing)")
-        var signed = String(canonicalRoot.dropLast(closing.count))
-        signed.reserveCapacity(canonicalRoot.utf8.count + 3000)
-        signed += "<Signature xmlns=\"\(namespace)\"><SignedInfo>"
-        signed += signedInfoBody
-        signed += "</SignedInfo><SignatureValue>\(signatureValue)</SignatureValue>"
-        signed += "<KeyInfo><X509Data><X509Certificate>\(certificate)</X509Certificate></X509Data></KeyInfo></Signature>"
-        signed += closing
-        return signed
+        let closing = Array("</\(rootName)>".utf8)
+        precondition(canonicalRoot.count > closing.count && Array(canonicalRoot.suffix(closing.count)) == closing, "root element must end with </\(rootName)>")
+        var signed = canonicalRoot.dropLast(closing.count)
+        signed.reserveCapacity(canonicalRoot.count + 2500)
+        signed.append(contentsOf: "<Signature xmlns=\"\(namespace)\"><SignedInfo>".utf8)
+        signed.append(contentsOf: signedInfoBody.utf8)
+        signed.append(contentsOf: "</SignedInfo><SignatureValue>".utf8)
+        signed.append(contentsOf: signatureValue.utf8)
+        signed.append(contentsOf: "</SignatureValue><KeyInfo><X509Data><X509Certificate>".utf8)
+        signed.append(contentsOf: identity.certificateBase64.utf8)
+        signed.append(contentsOf: "</X509Certificate></X509Data></KeyInfo></Signature>".utf8)
+        signed.append(contentsOf: closing)
+        return String(decoding: signed, as: UTF8.self)
     }
 
     private static func signedInfoContent(id: String, digest: String) -> String {
