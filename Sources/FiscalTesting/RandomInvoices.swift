@@ -1,4 +1,4 @@
-public import FiscalCore
+import FiscalCore
 public import MontenegroFiscal
 
 /// A small, fast, seedable generator (SplitMix64), so a failing random case can be replayed.

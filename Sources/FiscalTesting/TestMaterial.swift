@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import FiscalCore
 
 /// Paths to the committed test certificates and the shared EFI vectors, and loaders for them.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Runs the independent `xmlsec1` and `xmllint` tools against our messages.
 public enum ExternalTools {
