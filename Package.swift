@@ -19,13 +19,37 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "FiscalCore", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "MontenegroFiscal", dependencies: ["FiscalCore", "COpenSSL", "CLibXML2"], swiftSettings: strict),
-        .target(name: "FiscalConnector", dependencies: ["MontenegroFiscal", "FiscalCore"], swiftSettings: strict),
+        .target(
+            name: "EFISimulator",
+            dependencies: [
+                "MontenegroFiscal", "FiscalCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FiscalConnector",
+            dependencies: [
+                "MontenegroFiscal", "FiscalCore", "CCurl", "EFISimulator",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "fiscal-connector",
             dependencies: ["FiscalConnector", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -40,6 +64,10 @@ let package = Package(
         .target(name: "FiscalTesting", dependencies: ["MontenegroFiscal", "FiscalCore"], swiftSettings: strict),
         .testTarget(name: "FiscalCoreTests", dependencies: ["FiscalCore", "FiscalTesting"], swiftSettings: strict),
         .testTarget(name: "MontenegroFiscalTests", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalTesting", "CLibXML2"], swiftSettings: strict),
-        .testTarget(name: "FiscalConnectorTests", dependencies: ["FiscalConnector", "FiscalTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "FiscalConnectorTests",
+            dependencies: ["FiscalConnector", "FiscalTesting", "EFISimulator", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -58,7 +58,12 @@ static inline int shim_c14n_subtree(xmlDocPtr doc, xmlNodePtr root, xmlNodePtr e
 /* ---- error collection: structured errors appended to a growing text buffer ---- */
 typedef struct { char *text; size_t length; int count; } shim_errors;
 
+/* libxml2 2.12 made the structured error argument const. */
+#if LIBXML_VERSION >= 21200
+static inline void shim_collect_error(void *ud, const xmlError *error) {
+#else
 static inline void shim_collect_error(void *ud, xmlErrorPtr error) {
+#endif
     shim_errors *e = (shim_errors *)ud;
     if (!e || !error || !error->message) return;
     if (e->count >= 50) return;

@@ -54,6 +54,13 @@ import Testing
         #expect(ExactDecimal("2")!.divided(by: ExactDecimal("-3")!, decimals: 3).description == "-0.667")
     }
 
+    @Test func multiplicationSurvivesTrailingZeros() throws {
+        let a = try #require(ExactDecimal("2.000000000000000000"))
+        let b = try #require(ExactDecimal("100.000000000000000000"))
+        #expect((a * b).description == "200")
+        #expect(a == ExactDecimal(2))
+    }
+
     @Test func comparesAcrossScales() {
         #expect(ExactDecimal("1.001")! > ExactDecimal("1")!)
         #expect(ExactDecimal("-0.5")! < ExactDecimal.zero)

@@ -13,11 +13,11 @@ import Testing
     }
 
     @Test func grossPriceTwoEspressos() {
-        // 2 × 1.50 = 3.00 gross; VAT = 3.00 × 21/121 = 0.5206… → 0.52; base 2.48; UPB = 1.50/1.21 = 1.2397
+        // 2 × 1.50 = 3.0000 gross; VAT = 3.00 × 21/121 = 0.52066… → 0.5207; base 2.4793; UPB = 1.50/1.21 = 1.2397
         let l = line("2", "1.50")
-        #expect(l.price == dec("3.00"))
-        #expect(l.vatAmount == dec("0.52"))
-        #expect(l.priceBeforeVAT == dec("2.48"))
+        #expect(l.price == dec("3.0000"))
+        #expect(l.vatAmount == dec("0.5207"))
+        #expect(l.priceBeforeVAT == dec("2.4793"))
         #expect(l.unitPriceBeforeVAT == dec("1.2397"))
         #expect(l.unitPriceAfterVAT == dec("1.5000"))
         #expect(l.rebateReducesBase == nil)
@@ -35,11 +35,11 @@ import Testing
     }
 
     @Test func grossPriceWithRebate() {
-        // 1 × 10.00 gross − 15 % = 8.50; VAT 8.50 × 7/107 = 0.5560… → 0.56; base 7.94
+        // 1 × 10.00 gross − 15 % = 8.50; VAT 8.50 × 7/107 = 0.55607… → 0.5561; base 7.9439
         let l = line("1", "10.00", rate: "7", rebate: "15")
         #expect(l.price == dec("8.50"))
-        #expect(l.vatAmount == dec("0.56"))
-        #expect(l.priceBeforeVAT == dec("7.94"))
+        #expect(l.vatAmount == dec("0.5561"))
+        #expect(l.priceBeforeVAT == dec("7.9439"))
         #expect(l.unitPriceBeforeVAT == dec("9.3458"))
         #expect(l.rebateReducesBase == false)
     }
@@ -47,16 +47,48 @@ import Testing
     @Test func returnHasNegativeAmountsAndPositiveUnitPrices() {
         let l = line("-2", "1.50")
         #expect(l.price == dec("-3.00"))
-        #expect(l.vatAmount == dec("-0.52"))
-        #expect(l.priceBeforeVAT == dec("-2.48"))
+        #expect(l.vatAmount == dec("-0.5207"))
+        #expect(l.priceBeforeVAT == dec("-2.4793"))
         #expect(l.unitPriceBeforeVAT == dec("1.2397"))
         #expect(l.unitPriceAfterVAT == dec("1.5000"))
     }
 
-    @Test func halfCentRoundsAwayFromZero() {
-        // 3 × 0.335 = 1.005 → 1.01 (and −1.01 for the return)
-        #expect(line("3", "0.335", rate: "0").price == dec("1.01"))
-        #expect(line("-3", "0.335", rate: "0").price == dec("-1.01"))
+    func invoice(_ items: [InvoiceItem], gross: Bool = true, inVAT: Bool = true) -> Invoice {
+        var invoice = SampleInvoices.cash()
+        invoice.items = items
+        invoice.pricesIncludeVAT = gross
+        invoice.issuerInVAT = inVAT
+        return invoice
+    }
+
+    @Test func halfCentRoundsAwayFromZeroOnceAtGroupLevel() {
+        // 3 × 0.335 = 1.005 stays 1.0050 on the line and becomes 1.01 in the group (and −1.01 for the return)
+        let sale = InvoiceCalculator.calculate(invoice([InvoiceItem(name: "x", unit: "kom", quantity: 3, unitPrice: dec("0.335"), vatRate: 0)]))
+        #expect(sale.lines[0].price == dec("1.0050"))
+        #expect(sale.totals.price == dec("1.01"))
+        let refund = InvoiceCalculator.calculate(invoice([InvoiceItem(name: "x", unit: "kom", quantity: -3, unitPrice: dec("0.335"), vatRate: 0)]))
+        #expect(refund.totals.price == dec("-1.01"))
+    }
+
+    @Test func manyCheapLinesDoNotAccumulateVATRounding() {
+        // Ten different items at 0.10 gross, 21 %: the group's VAT is 1.00 × 21/121 = 0.1736 → 0.17, not 10 × 0.02.
+        let items = (0..<10).map { InvoiceItem(name: "Artikal \($0)", unit: "kom", quantity: 1, unitPrice: dec("0.10"), vatRate: 21) }
+        let gross = InvoiceCalculator.calculate(invoice(items))
+        #expect(gross.sameTaxes[0].vatAmount == dec("0.17"))
+        #expect(gross.sameTaxes[0].priceBeforeVAT == dec("0.83"))
+        #expect(gross.totals.price == dec("1.00"))
+        // Net: 10 × 0.08 = 0.80 base, VAT 0.168 → 0.17.
+        let net = InvoiceCalculator.calculate(invoice(items.map { var item = $0; item.unitPrice = dec("0.08"); return item }, gross: false))
+        #expect(net.sameTaxes[0].vatAmount == dec("0.17"))
+        #expect(net.sameTaxes[0].priceBeforeVAT == dec("0.80"))
+        #expect(net.totals.price == dec("0.97"))
+    }
+
+    @Test func trailingZerosDoNotOverflow() {
+        // Values as NUMERIC(38,18) columns print them.
+        let l = line("2.000000000000000000", "100.000000000000000000", rate: "21.000000000000000000", gross: false)
+        #expect(l.priceBeforeVAT == dec("200.00"))
+        #expect(l.price == dec("242.00"))
     }
 
     @Test func exemptAndNonVATLines() {
@@ -67,7 +99,7 @@ import Testing
         let outside = line("2", "4.25", rate: nil, rebate: "12.5", inVAT: false)
         #expect(outside.vatRate == nil)
         #expect(outside.vatAmount == nil)
-        #expect(outside.price == dec("7.44"))
+        #expect(outside.price == dec("7.4375"))
         #expect(outside.priceBeforeVAT == outside.price)
     }
 

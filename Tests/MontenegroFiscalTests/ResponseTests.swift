@@ -101,6 +101,11 @@ import Testing
         #expect(FaultDisposition(code: code, faultCode: "CLIENT") == disposition)
     }
 
+    @Test func unknownCodesFollowTheFaultCode() {
+        #expect(FaultDisposition(code: 3, faultCode: "env:Server") == .retryable)
+        #expect(FaultDisposition(code: 3, faultCode: "env:Client") == .blocking)
+    }
+
     @Test func faultsWithoutCodeFollowTheFaultCode() {
         #expect(FaultDisposition(code: nil, faultCode: "SOAP-ENV:Server") == .retryable)
         #expect(FaultDisposition(code: nil, faultCode: "SOAP-ENV:Client") == .blocking)
@@ -124,8 +129,13 @@ import Testing
         <?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\
         <RegisterTCRResponse xmlns="https://efi.tax.gov.me/fs/schema"><Header UUID="a" RequestUUID="b" SendDateTime="c"/><TCRCode>&x;</TCRCode></RegisterTCRResponse>
         """
-        if case .tcr(_, let code) = try? ResponseParser.parse(xml) {
+        // The entity is not expanded: either the document is refused or the code stays empty.
+        do {
+            let response = try ResponseParser.parse(xml)
+            guard case .tcr(_, let code) = response else { Issue.record("unexpected \(response)"); return }
             #expect(!code.contains("root:"))
+        } catch {
+            #expect(error.code == .missingField || error.code == .malformed)
         }
     }
 }

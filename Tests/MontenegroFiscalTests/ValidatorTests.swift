@@ -176,3 +176,63 @@ import Testing
         }
     }
 }
+
+@Suite struct ReviewedRuleTests {
+    func issues(_ change: (inout Invoice) -> Void, base: Invoice = SampleInvoices.cash()) -> [ValidationIssue] {
+        var invoice = base
+        change(&invoice)
+        return InvoiceValidator.issues(in: invoice, certificateTIN: TIN("12345678"))
+    }
+
+    @Test func lengthsCountCodePoints() {
+        // 30 decomposed "Č" are 30 characters to Swift but 60 to the schema.
+        let found = issues { $0.items[0].name = String(repeating: "C\u{30C}", count: 30) }
+        #expect(found.contains { $0.code == .tooLong && $0.field == "items[0].name" })
+    }
+
+    @Test func selfIssuingNeedsAVATIssuer() {
+        let selfIssued = SampleInvoices.allKinds().first { $0.name.hasPrefix("self-issued") }!.invoice
+        let found = issues({ $0.issuerInVAT = false; $0.items[0].vatRate = nil }, base: selfIssued)
+        #expect(found.contains { $0.field == "self_issuing" && $0.code == .notAllowed })
+    }
+
+    @Test func selfIssuedIICUsesTheIssuingBuyersTIN() throws {
+        let selfIssued = SampleInvoices.allKinds().first { $0.name.hasPrefix("self-issued") }!.invoice
+        let signed = try MessageSigner(identity: TestMaterial.taxpayer).sign(selfIssued, header: MessageHeader(sentAt: SampleInvoices.issuedAt))
+        #expect(signed.iicInput.tin == "12345678")
+        #expect(signed.invoice.seller.idNumber == "0101990210001")
+    }
+
+    @Test func taxGroupsAreConsistent() {
+        let summary = SampleInvoices.allKinds().first { $0.name == "SUMMARY" }!.invoice
+        #expect(issues({ $0.taxGroups = [TaxGroup(count: 2, priceBeforeVAT: dec("100.00"), vatRate: 21, exemption: .article17, vatAmount: dec("21.00"))] }, base: summary)
+            .contains { $0.field == "tax_groups[0].vat_amount" && $0.code == .notAllowed })
+        #expect(issues({ $0.taxGroups = [TaxGroup(count: 2, priceBeforeVAT: dec("100.00"), vatRate: 21, vatAmount: dec("20.00"))] }, base: summary)
+            .contains { $0.field == "tax_groups[0].vat_amount" && $0.code == .totalMismatch })
+        #expect(issues({ $0.references[0].amount = dec("60.00") }, base: summary).contains { $0.field == "references" && $0.code == .totalMismatch })
+        #expect(issues({ $0.ordinal = Int(Int32.max) + 1 }).contains { $0.field == "ordinal" })
+    }
+
+    @Test func depositAndRegistrationTINMustBeTheCertificates() {
+        let signer = MessageSigner(identity: TestMaterial.taxpayer)
+        let header = MessageHeader(sentAt: SampleInvoices.issuedAt)
+        let deposit = #expect(throws: ValidationError.self) {
+            try signer.sign(CashDeposit(changedAt: SampleInvoices.issuedAt, operation: .initial, amount: .zero, tcr: "si747we972", issuerTIN: "87654321"), header: header)
+        }
+        #expect(deposit?.issues.first?.code == .sellerMismatch)
+        let today = FiscalDate(year: 2026, month: 11, day: 21)!
+        let registration = #expect(throws: ValidationError.self) {
+            try signer.sign(TCRRegistration(issuerTIN: "87654321", businessUnit: "xx123xx123", internalID: "1"), header: header, today: today)
+        }
+        #expect(registration?.issues.first?.code == .sellerMismatch)
+        #expect(TCRRegistration(issuerTIN: "12345678", businessUnit: "xx123xx123", internalID: "1").type == nil)
+    }
+
+    @Test func resendsAreCheckedToo() throws {
+        let other = try SigningIdentity(contentsOf: TestMaterial.certificate("other-tin.p12"), password: TestMaterial.password)
+        let first = try MessageSigner(identity: TestMaterial.taxpayer).sign(SampleInvoices.cash(), header: MessageHeader(sentAt: SampleInvoices.issuedAt))
+        #expect(throws: ValidationError.self) {
+            try MessageSigner(identity: other).sign(SampleInvoices.cash(), header: MessageHeader(sentAt: SampleInvoices.issuedAt, subsequentDelivery: .service), iic: first.iic)
+        }
+    }
+}

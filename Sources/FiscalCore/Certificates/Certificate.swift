@@ -145,6 +145,9 @@ public final class Certificate: @unchecked Sendable, Equatable, CustomStringConv
         return result == 1
     }
 
+    /// `true` for a certificate authority (basic constraints CA, or an old-style self-signed root).
+    public var isCertificateAuthority: Bool { X509_check_ca(x509) >= 1 }
+
     /// `true` when `issuerCertificate`'s key signed this certificate.
     public func isSigned(by issuerCertificate: Certificate) -> Bool {
         guard let key = X509_get0_pubkey(issuerCertificate.x509) else { return false }

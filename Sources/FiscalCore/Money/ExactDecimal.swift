@@ -173,7 +173,16 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     public static func * (lhs: ExactDecimal, rhs: ExactDecimal) -> ExactDecimal {
-        let product = ExactDecimal(significand: lhs.significand * rhs.significand, scale: lhs.scale + rhs.scale)
+        var (digits, overflow) = lhs.significand.multipliedReportingOverflow(by: rhs.significand)
+        var scale = lhs.scale + rhs.scale
+        if overflow {
+            // Trailing zeros (e.g. "2.000000000000000000") carry no value: drop them and retry.
+            let l = lhs.normalized, r = rhs.normalized
+            (digits, overflow) = l.significand.multipliedReportingOverflow(by: r.significand)
+            scale = l.scale + r.scale
+            precondition(!overflow, "ExactDecimal overflow: \(lhs) × \(rhs) exceeds 38 digits")
+        }
+        let product = ExactDecimal(significand: digits, scale: scale)
         return product.scale > maximumScale ? product.normalized : product
     }
 

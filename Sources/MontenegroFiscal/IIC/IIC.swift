@@ -30,7 +30,7 @@ public struct IIC: Sendable, Hashable, CustomStringConvertible {
 
 /// The seven values the IIC signs, as the exact strings that go into the XML.
 public struct IICInput: Sendable, Hashable, CustomStringConvertible {
-    /// Issuer TIN (`Seller/@IDNum`).
+    /// Issuer TIN: `Seller/@IDNum`, or on a self-issued invoice the buyer's, who issues and signs it.
     public let tin: String
     /// `IssueDateTime`.
     public let issuedAt: String
@@ -56,10 +56,18 @@ public struct IICInput: Sendable, Hashable, CustomStringConvertible {
         self.totalPrice = totalPrice
     }
 
-    /// The input of an invoice with the given total.
+    /// The input of an invoice with the given total. The issuer (whose certificate signs, error 37)
+    /// is the seller, or on a self-issued invoice the buyer; validation requires that buyer.
     public init(invoice: Invoice, totalPrice: ExactDecimal) {
+        let issuer: String
+        if invoice.selfIssuing == nil {
+            issuer = invoice.seller.idNumber
+        } else {
+            guard let buyer = invoice.buyer else { preconditionFailure("a self-issued invoice without buyer passed validation") }
+            issuer = buyer.idNumber
+        }
         self.init(
-            tin: invoice.selfIssuing == nil ? invoice.seller.idNumber : (invoice.buyer?.idNumber ?? invoice.seller.idNumber),
+            tin: issuer,
             issuedAt: invoice.issuedAt.text, ordinal: String(invoice.ordinal),
             businessUnit: invoice.device.businessUnit, tcr: invoice.device.tcr, software: invoice.device.software,
             totalPrice: totalPrice.formatted(2)

@@ -5,6 +5,9 @@ public enum EFIEnvironment: String, Sendable, Hashable, Codable, CaseIterable {
     /// Production: invoices are legally fiscalized.
     case production
 
+    /// The tax authority's own TIN (UPC), carried by the certificate that signs its answers.
+    public static let taxAuthorityTIN = "11044760"
+
     /// The SOAP endpoint.
     public var serviceURL: String {
         switch self {

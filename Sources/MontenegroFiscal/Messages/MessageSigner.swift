@@ -19,7 +19,7 @@ public struct MessageSigner: Sendable {
     /// invoice again (the IIC never changes; the message gets a new header and signature).
     /// Throws ``ValidationError`` or ``SchemaError``.
     public func sign(_ invoice: Invoice, header: MessageHeader, iic existing: IIC? = nil) throws -> SignedInvoice {
-        let amounts = try InvoiceValidator.validated(invoice, certificateTIN: existing == nil ? identity.certificate.taxpayerTIN : nil)
+        let amounts = try InvoiceValidator.validated(invoice, certificateTIN: identity.certificate.taxpayerTIN)
         let input = IICInput(invoice: invoice, totalPrice: amounts.totals.price)
         let iic = existing ?? IIC(input: input, identity: identity)
         let canonical = RegisterInvoiceRequest.canonical(invoice: invoice, amounts: amounts, iic: iic, header: header)
@@ -29,16 +29,22 @@ public struct MessageSigner: Sendable {
 
     /// Validates and signs a device registration; `today` is Montenegro's calendar day.
     public func sign(_ registration: TCRRegistration, header: MessageHeader, today: FiscalDate) throws -> SignedMessage {
-        let found = registration.issues(today: today)
+        var found = registration.issues(today: today)
+        found += tinMismatch(registration.issuerTIN, field: "issuer_tin")
         if !found.isEmpty { throw ValidationError(found) }
         return try finish(.registerTCR, registration.canonical(header: header), header)
     }
 
     /// Validates and signs a cash deposit.
     public func sign(_ deposit: CashDeposit, header: MessageHeader) throws -> SignedMessage {
-        let found = deposit.issues
+        let found = deposit.issues + tinMismatch(deposit.issuerTIN, field: "issuer_tin")
         if !found.isEmpty { throw ValidationError(found) }
         return try finish(.registerCashDeposit, deposit.canonical(header: header), header)
+    }
+
+    private func tinMismatch(_ tin: String, field: String) -> [ValidationIssue] {
+        guard let certificateTIN = identity.certificate.taxpayerTIN, TIN.isValid(tin), tin != certificateTIN.value else { return [] }
+        return [ValidationIssue(.sellerMismatch, field: field, "'\(tin)' differs from the TIN \(certificateTIN.value) in the signing certificate (error 37)")]
     }
 
     private func finish(_ kind: MessageKind, _ canonical: [UInt8], _ header: MessageHeader) throws(SchemaError) -> SignedMessage {

@@ -21,7 +21,7 @@ public struct TCRRegistration: Sendable, Hashable {
 
     /// Creates a registration.
     public init(issuerTIN: String, businessUnit: String, internalID: String, software: String? = nil, maintainer: String? = nil,
-                validFrom: FiscalDate? = nil, validTo: FiscalDate? = nil, type: TCRType? = .regular) {
+                validFrom: FiscalDate? = nil, validTo: FiscalDate? = nil, type: TCRType? = nil) {
         self.issuerTIN = issuerTIN
         self.businessUnit = businessUnit
         self.internalID = internalID

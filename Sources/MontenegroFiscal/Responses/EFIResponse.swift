@@ -69,7 +69,8 @@ public enum FaultDisposition: String, Sendable, Hashable {
         case 34, 35, 36, 38, 39: self = .retryable        // certificate problems (FS 3.6.1: fix within 48 h)
         case 41, 42, 43, 52, 53, 55: self = .retryable    // register status of unit, software, taxpayer, device
         case 58: self = .retryable                        // register the day's INITIAL deposit, then resend
-        default: self = .blocking                         // 0, 1, 10, 11, 20–33, 37, 44, 45–51, 54, 56, 57 …
+        case 0, 1, 10, 11, 20...33, 37, 44, 45...51, 54, 56, 57: self = .blocking
+        default: self = faultCode.uppercased().hasSuffix("SERVER") ? .retryable : .blocking
         }
     }
 }

@@ -18,7 +18,8 @@ struct FieldChecks {
             add(required ? .required : .invalidFormat, field(), required ? "is required and must not be blank" : "must not be blank: leave it out instead of sending an empty value")
             return
         }
-        let count = value.count
+        // The schema counts characters as code points (CRLF is two, a decomposed Č is two).
+        let count = value.unicodeScalars.count
         if count > maximum {
             add(.tooLong, field(), "has \(count) characters, at most \(maximum) are allowed: shorten it")
         }

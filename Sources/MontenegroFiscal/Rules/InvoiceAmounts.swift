@@ -1,6 +1,6 @@
 public import FiscalCore
 
-/// An invoice line with every amount the schema carries, derived from the entered item.
+/// An invoice line with every amount the schema carries, derived from the entered item (4 decimals).
 public struct CalculatedLine: Sendable, Hashable {
     /// The item as entered.
     public let item: InvoiceItem

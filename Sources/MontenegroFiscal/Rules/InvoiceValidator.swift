@@ -34,8 +34,11 @@ public enum InvoiceValidator {
     }
 
     private static func checkHeader(_ invoice: Invoice, _ c: inout FieldChecks, certificateTIN: TIN?) {
-        if invoice.ordinal < 1 || invoice.ordinal > 999_999_999_999_999 {
-            c.add(.outOfRange, "ordinal", "\(invoice.ordinal) is not a valid InvOrdNum: ordinals start at 1 each year and have at most 15 digits")
+        if invoice.ordinal < 1 || invoice.ordinal > Int(Int32.max) {
+            c.add(.outOfRange, "ordinal", "\(invoice.ordinal) is not a valid InvOrdNum: ordinals start at 1 each year and stay below 2147483648")
+        }
+        if invoice.selfIssuing != nil && !invoice.issuerInVAT {
+            c.add(.notAllowed, "self_issuing", "a self-issued invoice must carry SameTaxes, which an issuer outside the VAT system cannot send (error 11): only VAT-registered buyers self-issue")
         }
         c.registrationCode(invoice.device.businessUnit, "device.business_unit")
         c.registrationCode(invoice.device.tcr, "device.tcr_code")
@@ -161,7 +164,16 @@ public enum InvoiceValidator {
         var seenGroups = Set<String>()
         for (index, group) in invoice.taxGroups.enumerated() {
             let path = "tax_groups[\(index)]"
-            if group.count < 1 { c.add(.outOfRange, "\(path).count", "\(group.count) must be at least 1 (NumOfItems)") }
+            if group.count < 1 || group.count > Int(Int32.max) { c.add(.outOfRange, "\(path).count", "\(group.count) must be at least 1 (NumOfItems)") }
+            if group.exemption != nil {
+                if !group.vatAmount.isZero { c.add(.notAllowed, "\(path).vat_amount", "an exempt group carries no VAT: \(group.vatAmount) must be 0") }
+                if let rate = group.vatRate, !rate.isZero { c.add(.notAllowed, "\(path).vat_rate", "an exempt group has no VAT rate: remove \(rate)") }
+            } else if invoice.issuerInVAT, let rate = group.vatRate {
+                let expected = group.priceBeforeVAT * rate * ExactDecimal(significand: 1, scale: 2)
+                if (group.vatAmount - expected).magnitude > ExactDecimal(significand: 1, scale: 2) {
+                    c.add(.totalMismatch, "\(path).vat_amount", "\(group.vatAmount) is not \(rate) % of \(group.priceBeforeVAT) (expected \(expected.formatted(2)), tolerance 0.01)")
+                }
+            }
             c.amount(group.priceBeforeVAT, "\(path).price_before_vat", decimals: 2)
             c.amount(group.vatAmount, "\(path).vat_amount", decimals: 2)
             if let rate = group.vatRate {
@@ -316,6 +328,12 @@ public enum InvoiceValidator {
             }
             if total > .zero {
                 c.add(.outOfRange, "tax_groups", "a CREDIT_NOTE reduces turnover, so its total \(total.formatted(2)) must be negative")
+            }
+        }
+        if invoice.kind == .summary || invoice.kind == .periodical {
+            let referenced = invoice.references.map(\.amount).sum()
+            if referenced != total {
+                c.add(.totalMismatch, "references", "the referenced invoices add up to \(referenced.formatted(2)) but this \(invoice.kind.rawValue) totals \(total.formatted(2)): a \(invoice.kind.rawValue) invoice sums the invoices it references")
             }
         }
         if invoice.badDebt != nil && total > .zero {

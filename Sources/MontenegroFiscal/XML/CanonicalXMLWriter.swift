@@ -84,6 +84,22 @@ struct CanonicalXMLWriter {
         endStartTag()
     }
 
+    /// Text content, escaped as exclusive C14N writes it.
+    mutating func text(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            for byte in utf8 {
+                switch byte {
+                case 38: append("&amp;")
+                case 60: append("&lt;")
+                case 62: append("&gt;")
+                case 13: append("&#xD;")
+                default: bytes.append(byte)
+                }
+            }
+        }
+    }
+
     private mutating func appendAttributeValue(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in

@@ -129,7 +129,7 @@ public enum SignatureVerifier {
         }
         let moment = date ?? element.child("Header")?.attribute("SendDateTime").flatMap(FiscalTimestamp.init)?.date ?? Date()
         let anchored = trusted.contains(certificate)
-            || trusted.contains { certificate.issuer == $0.subject && certificate.isSigned(by: $0) }
+            || trusted.contains { $0.isCertificateAuthority && certificate.issuer == $0.subject && certificate.isSigned(by: $0) }
         guard anchored else {
             return fail(.untrustedSigner, "the signer \(certificate.subject) is not a trusted certificate nor issued by one")
         }

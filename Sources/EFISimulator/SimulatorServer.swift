@@ -1,0 +1,58 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Serves a ``TaxAuthoritySimulator`` over real HTTP on a local address.
+public final class SimulatorServer: Sendable {
+    /// The simulator behind the server.
+    public let simulator: TaxAuthoritySimulator
+    /// The port it listens on.
+    public let port: Int
+    /// The endpoint URL to configure in the connector.
+    public var url: String { "http://127.0.0.1:\(port)/fs-v1" }
+    private let task: Task<Void, any Error>
+
+    private init(simulator: TaxAuthoritySimulator, port: Int, task: Task<Void, any Error>) {
+        self.simulator = simulator
+        self.port = port
+        self.task = task
+    }
+
+    /// Starts serving on 127.0.0.1 (port 0 picks a free port) and returns once it listens.
+    public static func start(_ simulator: TaxAuthoritySimulator, port: Int = 0) async throws -> SimulatorServer {
+        let router = Router()
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let (status, text) = await simulator.handle(Array(buffer: body))
+            return Response(
+                status: HTTPResponse.Status(code: status),
+                headers: [.contentType: status == 503 ? "text/plain" : "text/xml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: text))
+            )
+        }
+        router.post("fs-v1", use: handler)
+        router.post("fs-v1/FiscalizationService.wsdl", use: handler)
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "efi-simulator")
+        logger.logLevel = .warning
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "efi-simulator"),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger
+        )
+        let task = Task { try await app.run() }
+        var bound = 0
+        for await value in stream { bound = value }
+        return SimulatorServer(simulator: simulator, port: bound, task: task)
+    }
+
+    /// Stops serving; the port is free when this returns.
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}

@@ -1,0 +1,212 @@
+public import FiscalCore
+import Foundation
+public import MontenegroFiscal
+
+/// A simulated EFI fiscalization service: it checks messages as the real one does (schema,
+/// signature, certificate TIN, clock, daily cash deposit), issues FICs, TCR codes and FCDCs,
+/// signs its answers, and can be told to fail (down, slow, fault codes, lost answers).
+///
+/// Registration is idempotent by IIC, as a subsequent delivery of the same invoice must not
+/// create a second one.
+public actor TaxAuthoritySimulator {
+    /// A failure to inject.
+    public enum Failure: Sendable, Equatable {
+        /// Answer HTTP 503 without a SOAP body (service down behind a proxy).
+        case down
+        /// Wait this long before processing (the caller's timeout expires first).
+        case slow(seconds: Double)
+        /// Answer with this EFI fault code.
+        case fault(code: Int)
+        /// Register the message, then wait this long before answering (the answer is lost).
+        case dropAfterRegistering(seconds: Double)
+    }
+
+    /// An invoice the simulator registered.
+    public struct RegisteredInvoice: Sendable, Equatable {
+        /// The IIC.
+        public let iic: String
+        /// The FIC issued.
+        public let fic: String
+        /// `InvNum`.
+        public let number: String
+        /// `TotPrice`.
+        public let total: String
+        /// How many messages carried this IIC.
+        public var deliveries: Int
+        /// `SubseqDelivType` of the last delivery.
+        public var lastSubsequentDelivery: SubsequentDeliveryType?
+    }
+
+    private let identity: SigningIdentity
+    private let trusted: [Certificate]
+    /// Whether CASH invoices need the day's INITIAL deposit first (error 58).
+    public var requireInitialDeposit: Bool
+    private var queued: [Failure] = []
+    private var persistent: Failure?
+    private var invoicesByIIC: [String: RegisteredInvoice] = [:]
+    private var tcrCodes: [String: String] = [:]
+    private var deposits: [String: String] = [:]
+    private var initialDays: Set<String> = []
+    /// Every request received, in order (kind and header UUID).
+    public private(set) var received: [(kind: MessageKind, uuid: String)] = []
+
+    /// Creates a simulator that signs answers with `identity` and trusts signers issued by (or
+    /// equal to) `trusted`.
+    public init(identity: SigningIdentity, trusted: [Certificate], requireInitialDeposit: Bool = true) {
+        self.identity = identity
+        self.trusted = trusted
+        self.requireInitialDeposit = requireInitialDeposit
+    }
+
+    /// Fails the next `times` requests this way.
+    public func inject(_ failure: Failure, times: Int = 1) {
+        queued.append(contentsOf: Array(repeating: failure, count: times))
+    }
+
+    /// Fails every request this way until cleared with nil.
+    public func setPersistentFailure(_ failure: Failure?) {
+        persistent = failure
+    }
+
+    /// Changes whether CASH invoices need the day's INITIAL deposit.
+    public func setRequireInitialDeposit(_ required: Bool) {
+        requireInitialDeposit = required
+    }
+
+    /// The invoices registered so far.
+    public var invoices: [RegisteredInvoice] { Array(invoicesByIIC.values) }
+
+    /// The registered invoice with this IIC.
+    public func invoice(iic: String) -> RegisteredInvoice? { invoicesByIIC[iic] }
+
+    /// Handles one HTTP request body; returns the HTTP status and the answer.
+    public func handle(_ body: [UInt8]) async -> (status: Int, body: String) {
+        let failure = queued.isEmpty ? persistent : queued.removeFirst()
+        switch failure {
+        case .down:
+            return (503, "Service Unavailable")
+        case .slow(let seconds):
+            try? await Task.sleep(for: .seconds(seconds))
+        case .fault(let code):
+            let uuid = try? IncomingRequest.read(body, trusting: trusted, at: Date()).uuid
+            return (500, ResponseWriter.fault(code: code, message: "Simulated fault \(code)", requestUUID: uuid))
+        default:
+            break
+        }
+        let answer = process(body)
+        if case .dropAfterRegistering(let seconds) = failure {
+            try? await Task.sleep(for: .seconds(seconds))
+        }
+        return answer
+    }
+
+    private func process(_ body: [UInt8]) -> (status: Int, body: String) {
+        let now = Date()
+        let request: IncomingRequest
+        do {
+            request = try IncomingRequest.read(body, trusting: trusted, at: now)
+        } catch {
+            return fault(10, "Exception while extracting the received XML: \(error.message)", nil)
+        }
+        received.append((request.kind, request.uuid))
+        if let problem = request.schemaProblems.first {
+            return fault(11, "XML message validation failed: \(problem)", request.uuid)
+        }
+        let signer: Certificate
+        switch request.signature {
+        case .valid(let certificate):
+            signer = certificate
+        case .invalid(let failure):
+            let code = switch failure.code {
+            case .missingSignature: 21
+            case .unexpectedAlgorithm: 26
+            case .referenceMismatch: 25
+            case .digestMismatch: 30
+            case .badSignature: 29
+            case .untrustedSigner: 35
+            case .malformed: 20
+            }
+            return fault(code, "Signature validation failed: \(failure.message)", request.uuid)
+        }
+        if !signer.isValid(at: now) {
+            return fault(36, "Certificate expired or not yet valid", request.uuid)
+        }
+        let messageTIN = request.kind == .registerInvoice
+            ? (request.attributes["TypeOfSelfIss"] == nil ? request.sellerID : nil)
+            : request.attributes["IssuerTIN"]
+        if let messageTIN, messageTIN != signer.taxpayerTIN?.value {
+            return fault(37, "TIN in the message (\(messageTIN)) differs from the TIN in the certificate (\(signer.taxpayerTIN?.value ?? "none"))", request.uuid)
+        }
+        if request.subsequentDelivery == nil, let sent = request.sentAt, abs(sent.date.timeIntervalSince(now)) > 6 * 3600 {
+            return fault(2, "The difference between client and server time is too large", request.uuid)
+        }
+        switch request.kind {
+        case .registerInvoice: return registerInvoice(request, now)
+        case .registerTCR: return registerTCR(request, now)
+        case .registerCashDeposit: return registerDeposit(request, now)
+        }
+    }
+
+    private func registerInvoice(_ request: IncomingRequest, _ now: Date) -> (status: Int, body: String) {
+        let iic = request.attributes["IIC"] ?? ""
+        if var known = invoicesByIIC[iic] {
+            known.deliveries += 1
+            known.lastSubsequentDelivery = request.subsequentDelivery
+            invoicesByIIC[iic] = known
+            return answer(.registerInvoice, request, known.fic, now)
+        }
+        let tcr = request.attributes["TCRCode"] ?? ""
+        if requireInitialDeposit, request.attributes["TypeOfInv"] == "CASH",
+           let issued = request.attributes["IssueDateTime"].flatMap(FiscalTimestamp.init),
+           !initialDays.contains("\(tcr)/\(FiscalDate(issued.date))") {
+            return fault(58, "INITIAL cash deposit is not registered for TCR \(tcr) on \(FiscalDate(issued.date))", request.uuid)
+        }
+        let fic = MessageHeader(sentAt: FiscalTimestamp(now)).uuid
+        invoicesByIIC[iic] = RegisteredInvoice(iic: iic, fic: fic, number: request.attributes["InvNum"] ?? "", total: request.attributes["TotPrice"] ?? "",
+                                               deliveries: 1, lastSubsequentDelivery: request.subsequentDelivery)
+        return answer(.registerInvoice, request, fic, now)
+    }
+
+    private func registerTCR(_ request: IncomingRequest, _ now: Date) -> (status: Int, body: String) {
+        let key = "\(request.attributes["BusinUnitCode"] ?? "")/\(request.attributes["TCRIntID"] ?? "")"
+        if let code = tcrCodes[key] { return answer(.registerTCR, request, code, now) }
+        var generator = SystemRandomNumberGenerator()
+        let letters = Array("abcdefghijklmnopqrstuvwxyz"), digits = Array("0123456789")
+        let code = String((0..<10).map { index in
+            [0, 1, 5, 6].contains(index) ? letters.randomElement(using: &generator)! : digits.randomElement(using: &generator)!
+        })
+        tcrCodes[key] = code
+        return answer(.registerTCR, request, code, now)
+    }
+
+    private func registerDeposit(_ request: IncomingRequest, _ now: Date) -> (status: Int, body: String) {
+        let a = request.attributes
+        let tcr = a["TCRCode"] ?? ""
+        guard let changed = a["ChangeDateTime"].flatMap(FiscalTimestamp.init) else {
+            return fault(11, "ChangeDateTime is invalid", request.uuid)
+        }
+        if request.subsequentDelivery == nil, abs(changed.date.timeIntervalSince(now)) > 6 * 3600 {
+            return fault(49, "ChangeDateTime is too far from the server time", request.uuid)
+        }
+        let key = "\(tcr)/\(a["ChangeDateTime"] ?? "")/\(a["Operation"] ?? "")/\(a["CashAmt"] ?? "")"
+        if let fcdc = deposits[key] { return answer(.registerCashDeposit, request, fcdc, now) }
+        let day = "\(tcr)/\(FiscalDate(changed.date))"
+        if a["Operation"] == "INITIAL" {
+            if initialDays.contains(day) { return fault(56, "INITIAL cash deposit is already registered for today", request.uuid) }
+            initialDays.insert(day)
+        } else if a["CashAmt"].flatMap(ExactDecimal.init)?.isZero == true {
+            return fault(51, "WITHDRAW amount must not be zero", request.uuid)
+        }
+        let fcdc = MessageHeader(sentAt: FiscalTimestamp(now)).uuid
+        deposits[key] = fcdc
+        return answer(.registerCashDeposit, request, fcdc, now)
+    }
+
+    private func answer(_ kind: MessageKind, _ request: IncomingRequest, _ value: String, _ now: Date) -> (status: Int, body: String) {
+        (200, ResponseWriter.response(kind, requestUUID: request.uuid, value: value, sentAt: FiscalTimestamp(now), identity: identity))
+    }
+
+    private func fault(_ code: Int, _ message: String, _ uuid: String?) -> (status: Int, body: String) {
+        (500, ResponseWriter.fault(code: code, message: message, requestUUID: uuid))
+    }
+}

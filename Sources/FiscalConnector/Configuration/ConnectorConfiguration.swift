@@ -1,0 +1,343 @@
+public import FiscalCore
+import Foundation
+public import MontenegroFiscal
+
+/// The connector's licensed configuration, read from `connector.toml`.
+///
+/// Keys (relative paths are resolved against the file's folder):
+/// - `[taxpayer]` `tin`, `name`, `address`, `town`, `country` (default `MNE`), `in_vat`
+/// - `[device]` `business_unit`, `tcr_code`, `software_code`, `maintainer_code`, `operator_code`,
+///   `internal_id` (default `1`, used by `register-tcr`)
+/// - `[certificate]` `file`, `password_env` (default `FISCAL_CERT_PASSWORD`), `key_file` (PEM only)
+/// - `[tax_authority]` `environment` (`test` | `production`), `url` (overrides the environment's
+///   endpoint), `ca_file`, `response_certificates` (trusted signers of answers), `timeout_seconds`
+///   (default 5), `verify_responses` (default true when `response_certificates` is given)
+/// - `[journal]` `path` (default `journal.sqlite`)
+/// - `[api]` `listen` (default `127.0.0.1:8745`), `token_env` (default `FISCAL_API_TOKEN`)
+/// - `[cash]` `auto_initial_deposit` (default true), `initial_float` (default `0.00`)
+/// - `[license]` `token`, `trusted_keys` (default: the keys in the package's `Licenses/`)
+/// - `[delivery]` `deadline_warning_hours` (default 24), `max_backoff_seconds` (default 300)
+public struct ConnectorConfiguration: Sendable {
+    /// The taxpayer who issues invoices.
+    public var taxpayer: Taxpayer
+    /// This device's codes.
+    public var device: Device
+    /// The signing certificate.
+    public var certificate: CertificateSource
+    /// Where and how to reach the tax authority.
+    public var taxAuthority: TaxAuthority
+    /// The journal database file.
+    public var journalPath: String
+    /// The local HTTP API.
+    public var api: API
+    /// Cash-deposit behaviour.
+    public var cash: Cash
+    /// The device license.
+    public var license: LicenseSource
+    /// Redelivery behaviour.
+    public var delivery: Delivery
+    /// The folder relative paths were resolved against.
+    public var baseDirectory: String
+
+    /// The issuing taxpayer.
+    public struct Taxpayer: Sendable, Equatable {
+        public var tin: String
+        public var name: String
+        public var address: String?
+        public var town: String?
+        public var country: String
+        public var inVAT: Bool
+    }
+
+    /// The device's registration codes.
+    public struct Device: Sendable, Equatable {
+        public var businessUnit: String
+        public var tcr: String
+        public var software: String
+        public var maintainer: String?
+        public var operatorCode: String
+        public var internalID: String
+
+        /// The codes as the protocol engine wants them.
+        public var codes: DeviceCodes { DeviceCodes(businessUnit: businessUnit, tcr: tcr, software: software, maintainer: maintainer) }
+    }
+
+    /// Where the certificate and its password come from.
+    public struct CertificateSource: Sendable, Equatable {
+        public var file: String
+        public var passwordEnvironmentVariable: String
+        public var keyFile: String?
+    }
+
+    /// The tax authority's endpoint.
+    public struct TaxAuthority: Sendable, Equatable {
+        public var environment: EFIEnvironment
+        public var url: String
+        public var caFile: String?
+        public var responseCertificates: [String]
+        public var timeoutSeconds: Double
+        public var verifyResponses: Bool
+    }
+
+    /// The local HTTP API.
+    public struct API: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var tokenEnvironmentVariable: String
+    }
+
+    /// Cash-deposit behaviour.
+    public struct Cash: Sendable, Equatable {
+        public var autoInitialDeposit: Bool
+        public var initialFloat: ExactDecimal
+    }
+
+    /// The license token and the keys that verify it.
+    public struct LicenseSource: Sendable, Equatable {
+        public var token: String?
+        public var trustedKeyFiles: [String]
+    }
+
+    /// Redelivery behaviour.
+    public struct Delivery: Sendable, Equatable {
+        public var deadlineWarningHours: Int
+        public var maxBackoffSeconds: Int
+    }
+
+    /// Reads and checks a configuration file.
+    public static func load(path: String) throws(ConfigurationError) -> ConnectorConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(key: nil, line: nil, "cannot read the configuration file \(path); check the path (--config) and permissions")
+        }
+        let base = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+        return try parse(String(decoding: data, as: UTF8.self), baseDirectory: base)
+    }
+
+    /// Parses configuration text.
+    public static func parse(_ text: String, baseDirectory: String) throws(ConfigurationError) -> ConnectorConfiguration {
+        let document: TOMLDocument
+        do {
+            document = try TOMLDocument(parsing: text)
+        } catch {
+            throw ConfigurationError(key: nil, line: error.line, error.message)
+        }
+        var reader = ConfigurationReader(document: document)
+        let configuration = ConnectorConfiguration(
+            taxpayer: Taxpayer(
+                tin: reader.string("taxpayer.tin", check: { TIN.isValid($0) ? nil : "use the 8-digit PIB or 13-digit JMB" }) ?? "",
+                name: reader.string("taxpayer.name") ?? "",
+                address: reader.optionalString("taxpayer.address"),
+                town: reader.optionalString("taxpayer.town"),
+                country: reader.optionalString("taxpayer.country") ?? "MNE",
+                inVAT: reader.bool("taxpayer.in_vat") ?? true
+            ),
+            device: Device(
+                businessUnit: reader.code("device.business_unit") ?? "",
+                tcr: reader.code("device.tcr_code") ?? "",
+                software: reader.code("device.software_code") ?? "",
+                maintainer: reader.optionalCode("device.maintainer_code"),
+                operatorCode: reader.code("device.operator_code") ?? "",
+                internalID: reader.optionalString("device.internal_id") ?? "1"
+            ),
+            certificate: CertificateSource(
+                file: reader.path("certificate.file", base: baseDirectory) ?? "",
+                passwordEnvironmentVariable: reader.optionalString("certificate.password_env") ?? "FISCAL_CERT_PASSWORD",
+                keyFile: reader.optionalPath("certificate.key_file", base: baseDirectory)
+            ),
+            taxAuthority: reader.taxAuthority(base: baseDirectory),
+            journalPath: reader.optionalPath("journal.path", base: baseDirectory) ?? resolve("journal.sqlite", base: baseDirectory),
+            api: reader.api(),
+            cash: Cash(
+                autoInitialDeposit: reader.bool("cash.auto_initial_deposit") ?? true,
+                initialFloat: reader.decimal("cash.initial_float") ?? .zero
+            ),
+            license: LicenseSource(
+                token: reader.optionalString("license.token"),
+                trustedKeyFiles: (reader.stringArray("license.trusted_keys") ?? []).map { resolve($0, base: baseDirectory) }
+            ),
+            delivery: Delivery(
+                deadlineWarningHours: reader.integer("delivery.deadline_warning_hours", range: 1...47) ?? 24,
+                maxBackoffSeconds: reader.integer("delivery.max_backoff_seconds", range: 1...3600) ?? 300
+            ),
+            baseDirectory: baseDirectory
+        )
+        reader.rejectUnknownKeys()
+        if let first = reader.errors.first { throw first }
+        return configuration
+    }
+
+    static func resolve(_ path: String, base: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("~/") { return NSHomeDirectory() + path.dropFirst(1) }
+        return URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+/// A configuration problem, naming the key, its line and the fix.
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The dotted key, e.g. `device.tcr_code`.
+    public let key: String?
+    /// The line in the file.
+    public let line: Int?
+    /// What is wrong and how to fix it.
+    public let message: String
+
+    /// Creates an error.
+    public init(key: String?, line: Int?, _ message: String) {
+        self.key = key
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String {
+        var prefix = "configuration"
+        if let line { prefix += " line \(line)" }
+        if let key { prefix += " [\(key)]" }
+        return prefix + ": " + message
+    }
+}
+
+/// Reads typed values out of the TOML tree, collecting errors.
+struct ConfigurationReader {
+    let document: TOMLDocument
+    private(set) var errors: [ConfigurationError] = []
+    private var used: Set<String> = []
+
+    init(document: TOMLDocument) { self.document = document }
+
+    private mutating func fail(_ key: String, _ message: String) {
+        errors.append(ConfigurationError(key: key, line: document.lines[key], message))
+    }
+
+    private mutating func raw(_ key: String) -> TOMLValue? {
+        used.insert(key)
+        return document.value(at: key)
+    }
+
+    mutating func optionalString(_ key: String) -> String? {
+        guard let value = raw(key) else { return nil }
+        guard case .string(let text) = value else {
+            fail(key, "expected a string in quotes, found \(value.kind)")
+            return nil
+        }
+        return text
+    }
+
+    mutating func string(_ key: String, check: (String) -> String? = { _ in nil }) -> String? {
+        guard let text = optionalString(key) else {
+            if document.value(at: key) == nil { fail(key, "is required") }
+            return nil
+        }
+        if text.isEmpty { fail(key, "must not be empty"); return nil }
+        if let problem = check(text) { fail(key, "'\(text)' is not valid: \(problem)"); return nil }
+        return text
+    }
+
+    mutating func code(_ key: String) -> String? {
+        string(key) { RegistrationCode.isValid($0) ? nil : "registration codes look like ab123cd456 (lowercase letters and digits from the tax authority's register)" }
+    }
+
+    mutating func optionalCode(_ key: String) -> String? {
+        guard document.value(at: key) != nil else { used.insert(key); return nil }
+        return code(key)
+    }
+
+    mutating func bool(_ key: String) -> Bool? {
+        guard let value = raw(key) else { return nil }
+        guard case .boolean(let flag) = value else { fail(key, "expected true or false, found \(value.kind)"); return nil }
+        return flag
+    }
+
+    mutating func integer(_ key: String, range: ClosedRange<Int>) -> Int? {
+        guard let value = raw(key) else { return nil }
+        guard case .integer(let number) = value else { fail(key, "expected a whole number, found \(value.kind)"); return nil }
+        guard range.contains(number) else { fail(key, "\(number) is outside \(range.lowerBound)…\(range.upperBound)"); return nil }
+        return number
+    }
+
+    mutating func number(_ key: String) -> Double? {
+        guard let value = raw(key) else { return nil }
+        switch value {
+        case .integer(let number): return Double(number)
+        case .float(let text): return Double(text)
+        default: fail(key, "expected a number, found \(value.kind)"); return nil
+        }
+    }
+
+    mutating func decimal(_ key: String) -> ExactDecimal? {
+        guard let value = raw(key) else { return nil }
+        let text: String
+        switch value {
+        case .string(let s): text = s
+        case .integer(let n): text = String(n)
+        case .float(let s): text = s
+        default: fail(key, "expected an amount such as \"0.00\", found \(value.kind)"); return nil
+        }
+        guard let amount = ExactDecimal(text), !amount.isNegative, amount.significantScale <= 2 else {
+            fail(key, "'\(text)' is not an amount: use a dot and at most two decimals, e.g. \"50.00\"")
+            return nil
+        }
+        return amount
+    }
+
+    mutating func stringArray(_ key: String) -> [String]? {
+        guard let value = raw(key) else { return nil }
+        guard case .array(let items) = value else { fail(key, "expected a list such as [\"a.pem\"], found \(value.kind)"); return nil }
+        var strings: [String] = []
+        for item in items {
+            guard case .string(let text) = item else { fail(key, "every entry must be a string in quotes"); return nil }
+            strings.append(text)
+        }
+        return strings
+    }
+
+    mutating func path(_ key: String, base: String) -> String? {
+        string(key).map { ConnectorConfiguration.resolve($0, base: base) }
+    }
+
+    mutating func optionalPath(_ key: String, base: String) -> String? {
+        optionalString(key).map { ConnectorConfiguration.resolve($0, base: base) }
+    }
+
+    mutating func taxAuthority(base: String) -> ConnectorConfiguration.TaxAuthority {
+        var environment = EFIEnvironment.test
+        if let name = string("tax_authority.environment") {
+            if let parsed = EFIEnvironment(rawValue: name) { environment = parsed } else { fail("tax_authority.environment", "'\(name)' is neither test nor production") }
+        }
+        let url = optionalString("tax_authority.url") ?? environment.serviceURL
+        if !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+            fail("tax_authority.url", "'\(url)' is not an http(s) URL")
+        }
+        let certificates = (stringArray("tax_authority.response_certificates") ?? []).map { ConnectorConfiguration.resolve($0, base: base) }
+        let timeout = number("tax_authority.timeout_seconds") ?? 5
+        if timeout <= 0 || timeout > 120 { fail("tax_authority.timeout_seconds", "\(timeout) must be between 0 and 120 seconds") }
+        return .init(environment: environment, url: url, caFile: optionalPath("tax_authority.ca_file", base: base),
+                     responseCertificates: certificates, timeoutSeconds: timeout,
+                     verifyResponses: bool("tax_authority.verify_responses") ?? !certificates.isEmpty)
+    }
+
+    mutating func api() -> ConnectorConfiguration.API {
+        let listen = optionalString("api.listen") ?? "127.0.0.1:8745"
+        var host = "127.0.0.1", port = 8745
+        if let colon = listen.lastIndex(of: ":"), let parsed = Int(listen[listen.index(after: colon)...]), (0...65535).contains(parsed) {
+            host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            port = parsed
+        } else {
+            fail("api.listen", "'\(listen)' is not host:port, e.g. 127.0.0.1:8745")
+        }
+        return .init(host: host, port: port, tokenEnvironmentVariable: optionalString("api.token_env") ?? "FISCAL_API_TOKEN")
+    }
+
+    /// Unknown keys are errors: a typo must not silently fall back to a default.
+    mutating func rejectUnknownKeys() {
+        for (table, value) in document.root {
+            guard case .table(let entries) = value else {
+                fail(table, "unknown setting '\(table)' outside a [table]; see the README for the keys")
+                continue
+            }
+            for key in entries.keys where !used.contains("\(table).\(key)") {
+                fail("\(table).\(key)", "unknown setting; check its spelling against the README")
+            }
+        }
+    }
+}
