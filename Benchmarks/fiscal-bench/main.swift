@@ -2,13 +2,13 @@
 // machine's RSA limit: `openssl speed rsa2048` signs per second ÷ 2, since every invoice
 // needs two RSA-2048 signatures (the IIC and the message).
 //
-//     swift run -c release fiscal-bench [seconds]
+//     swift run -c release fiscal-bench [rounds]   (default 9)
 
 import FiscalCore
 import Foundation
 import MontenegroFiscal
 
-let seconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 5
+let seconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 9
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let identity = try SigningIdentity(contentsOf: root + "/Certificates/taxpayer-modern.p12", password: "test1234")
 

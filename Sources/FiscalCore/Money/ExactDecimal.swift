@@ -115,6 +115,15 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         // self / divisor = (S·10^-s) / (D·10^-d) = S·10^(d + decimals) / (D·10^s) · 10^-decimals
         let numerator = significand * Self.power(divisor.scale + decimals)
         let denominator = divisor.significand * Self.power(scale)
+        // 128-bit division is done in software; most operands fit 64 bits.
+        if let n = Int64(exactly: numerator), let d = Int64(exactly: denominator) {
+            var quotient = n / d
+            let remainder = n % d
+            if remainder.magnitude * 2 >= d.magnitude {
+                quotient += (n < 0) != (d < 0) ? -1 : 1
+            }
+            return ExactDecimal(significand: Int128(quotient), scale: decimals)
+        }
         var quotient = numerator / denominator
         let remainder = numerator % denominator
         if remainder.magnitude * 2 >= denominator.magnitude {
