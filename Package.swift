@@ -61,7 +61,7 @@ let package = Package(
             path: "Benchmarks/fiscal-bench",
             swiftSettings: strict
         ),
-        .target(name: "FiscalTesting", dependencies: ["MontenegroFiscal", "FiscalCore"], swiftSettings: strict),
+        .target(name: "FiscalTesting", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalConnector", "EFISimulator"], swiftSettings: strict),
         .testTarget(name: "FiscalCoreTests", dependencies: ["FiscalCore", "FiscalTesting"], swiftSettings: strict),
         .testTarget(name: "MontenegroFiscalTests", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalTesting", "CLibXML2"], swiftSettings: strict),
         .testTarget(

@@ -126,6 +126,17 @@ public struct FiscalDate: Sendable, Hashable, Codable, Comparable, CustomStringC
         FiscalTimestamp.pad(year, 4) + "-" + FiscalTimestamp.pad(month, 2) + "-" + FiscalTimestamp.pad(day, 2)
     }
 
+    /// Whole days from this date to `other` (negative when `other` is earlier).
+    public func days(until other: FiscalDate) -> Int {
+        CivilTime.daysSince1970(year: other.year, month: other.month, day: other.day) - CivilTime.daysSince1970(year: year, month: month, day: day)
+    }
+
+    /// The date `count` days later (earlier when negative).
+    public func adding(days count: Int) -> FiscalDate {
+        let civil = CivilTime(secondsSince1970: (CivilTime.daysSince1970(year: year, month: month, day: day) + count) * 86_400)
+        return FiscalDate(year: civil.year, month: civil.month, day: civil.day)!
+    }
+
     public static func < (lhs: FiscalDate, rhs: FiscalDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }

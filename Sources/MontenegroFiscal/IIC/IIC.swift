@@ -5,7 +5,7 @@ public import FiscalCore
 /// `IICSignature` = RSASSA-PKCS1-v1_5/SHA-256 over
 /// `TIN|IssueDateTime|InvOrdNum|BusinUnitCode|TCRCode|SoftCode|TotPrice` (UTF-8), uppercase hex;
 /// `IIC` = MD5 of the raw signature bytes, uppercase hex.
-public struct IIC: Sendable, Hashable, CustomStringConvertible {
+public struct IIC: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The 32 hex characters printed on the receipt.
     public let code: String
     /// The 512 hex characters of the signature.
@@ -16,6 +16,12 @@ public struct IIC: Sendable, Hashable, CustomStringConvertible {
         let signatureBytes = identity.sign(Array(input.text.utf8))
         self.signature = Hex.upper(signatureBytes)
         self.code = Hex.upper(Digest.md5(signatureBytes))
+    }
+
+    /// An IIC computed earlier (from the journal), for delivering the same invoice again.
+    public init(code: String, signature: String) {
+        self.code = code
+        self.signature = signature
     }
 
     /// Checks that `signature` is the issuer's signature of `input` and that `code` is its MD5:

@@ -75,6 +75,13 @@ public struct SignedMessage: Sendable, Hashable {
     /// The signed request element (no XML declaration): the bytes to journal and to export.
     public let xml: String
 
+    /// Wraps an already signed request (e.g. one read back from the journal).
+    public init(kind: MessageKind, header: MessageHeader, xml: String) {
+        self.kind = kind
+        self.header = header
+        self.xml = xml
+    }
+
     /// The EFI message namespace.
     public static let namespace = "https://efi.tax.gov.me/fs/schema"
 

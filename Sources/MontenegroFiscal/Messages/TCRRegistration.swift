@@ -1,7 +1,7 @@
 public import FiscalCore
 
 /// Registers a device (TCR/ENU) with the tax authority, or updates its end of use.
-public struct TCRRegistration: Sendable, Hashable {
+public struct TCRRegistration: Sendable, Hashable, Codable {
     /// The taxpayer's TIN.
     public var issuerTIN: String
     /// The business unit the device works in.
@@ -76,7 +76,7 @@ public struct TCRRegistration: Sendable, Hashable {
 }
 
 /// Registers the day's opening float (INITIAL) or a withdrawal of cash (WITHDRAW) for a device.
-public struct CashDeposit: Sendable, Hashable {
+public struct CashDeposit: Sendable, Hashable, Codable {
     /// When the change happened.
     public var changedAt: FiscalTimestamp
     /// INITIAL or WITHDRAW.

@@ -5,7 +5,7 @@ public import FiscalCore
 /// Strings are kept as given and checked by ``InvoiceValidator`` so that every problem comes back
 /// with its field path. Unit prices are positive; quantities (and so all line amounts) are negative
 /// on returns and cancellations.
-public struct Invoice: Sendable, Hashable {
+public struct Invoice: Sendable, Hashable, Codable {
     /// The document type (`InvType`).
     public var kind: InvoiceKind
     /// Cash or non-cash (`TypeOfInv`).

@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+
+/// The connector's durable record of everything it issued and every attempt to deliver it.
+///
+/// One SQLite file in WAL mode with `synchronous = FULL`: a document is committed, with its
+/// ordinal and signed request, before anything is sent. Fiscal records are append-only (triggers
+/// refuse UPDATE and DELETE); a document's state is derived from its attempts.
+public struct Journal: Sendable {
+    let pool: DatabasePool
+    /// The database file.
+    public let path: String
+
+    /// Opens (creating if needed) the journal at `path`, checks its integrity and migrates it.
+    public init(path: String) throws(JournalError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            let check = try pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }
+            guard check == "ok" else {
+                throw JournalError(.corrupt, "the journal \(path) failed its integrity check (\(check ?? "no answer")); restore it from a backup and keep the damaged copy for support")
+            }
+            try Self.migrator.migrate(pool)
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            throw JournalError(.unavailable, "cannot open the journal \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE document (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL CHECK (kind IN ('invoice', 'deposit', 'tcr')),
+                    reference TEXT NOT NULL UNIQUE,
+                    content_hash TEXT NOT NULL,
+                    environment TEXT NOT NULL,
+                    tin TEXT NOT NULL,
+                    business_unit TEXT NOT NULL,
+                    tcr TEXT NOT NULL,
+                    year INTEGER,
+                    ordinal INTEGER,
+                    number TEXT,
+                    business_day TEXT NOT NULL,
+                    operation TEXT,
+                    iic TEXT,
+                    iic_signature TEXT,
+                    issued_at TEXT NOT NULL,
+                    total TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    request_xml TEXT NOT NULL,
+                    message_uuid TEXT NOT NULL,
+                    qr_url TEXT,
+                    warnings TEXT NOT NULL DEFAULT '[]',
+                    created_at TEXT NOT NULL,
+                    deadline TEXT NOT NULL,
+                    UNIQUE (environment, tcr, year, ordinal)
+                );
+                CREATE INDEX document_day ON document (environment, tcr, business_day, kind);
+                CREATE TABLE attempt (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    document_id INTEGER NOT NULL REFERENCES document (id),
+                    number INTEGER NOT NULL,
+                    message_uuid TEXT NOT NULL,
+                    subsequent_delivery TEXT,
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('fiscalized', 'rejected', 'failed')),
+                    code TEXT,
+                    fault_code INTEGER,
+                    fault_message TEXT,
+                    failure TEXT,
+                    detail TEXT,
+                    request_xml TEXT,
+                    response_xml TEXT,
+                    UNIQUE (document_id, number)
+                );
+                CREATE INDEX attempt_document ON attempt (document_id);
+                CREATE TRIGGER document_append_only_update BEFORE UPDATE ON document
+                    BEGIN SELECT RAISE(ABORT, 'fiscal records are append-only'); END;
+                CREATE TRIGGER document_append_only_delete BEFORE DELETE ON document
+                    BEGIN SELECT RAISE(ABORT, 'fiscal records are append-only'); END;
+                CREATE TRIGGER attempt_append_only_update BEFORE UPDATE ON attempt
+                    BEGIN SELECT RAISE(ABORT, 'fiscal records are append-only'); END;
+                CREATE TRIGGER attempt_append_only_delete BEFORE DELETE ON attempt
+                    BEGIN SELECT RAISE(ABORT, 'fiscal records are append-only'); END;
+                """)
+        }
+        return migrator
+    }
+}
+
+/// A journal that cannot be used.
+public struct JournalError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The closed set of reasons.
+    public enum Code: String, Sendable {
+        /// The file cannot be opened or written.
+        case unavailable
+        /// The file is damaged.
+        case corrupt
+        /// The same reference was used for different content.
+        case referenceConflict
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// Details and the fix.
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public static func == (lhs: JournalError, rhs: JournalError) -> Bool { lhs.code == rhs.code }
+}

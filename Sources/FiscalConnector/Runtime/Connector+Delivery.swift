@@ -1,0 +1,77 @@
+import FiscalCore
+import Foundation
+import MontenegroFiscal
+
+extension Connector {
+    /// What one delivery round did.
+    public struct DeliveryReport: Sendable, Codable, Equatable {
+        /// Documents registered now.
+        public var fiscalized: [String] = []
+        /// Documents refused with a blocking fault.
+        public var rejected: [String] = []
+        /// Documents still pending after this round.
+        public var stillPending: [String] = []
+        /// Documents not yet due for another attempt (backoff).
+        public var waiting: [String] = []
+
+        enum CodingKeys: String, CodingKey {
+            case fiscalized, rejected, stillPending = "still_pending", waiting
+        }
+    }
+
+    /// Seconds to wait after `failures` failed attempts: 5, 10, 20 … up to the configured maximum.
+    func backoff(afterFailures failures: Int) -> TimeInterval {
+        guard failures > 0 else { return 0 }
+        return min(Double(configuration.delivery.maxBackoffSeconds), 5 * pow(2, Double(min(failures - 1, 20))))
+    }
+
+    /// Delivers every pending document that is due (all of them with `force`), oldest first,
+    /// each with the same content and IIC, a new message UUID and the right `SubseqDelivType`.
+    public func deliverPending(force: Bool = false) async -> DeliveryReport {
+        var report = DeliveryReport()
+        let environment = configuration.taxAuthority.environment.rawValue
+        guard let pending = try? await journal.pending(environment: environment) else { return report }
+        let now = clock()
+        let formatter = ISO8601DateFormatter()
+        for entry in pending {
+            let document = entry.document
+            if let last = entry.lastAttempt, !force,
+               let finished = formatter.date(from: last.finishedAt),
+               now.timeIntervalSince(finished) < backoff(afterFailures: entry.attempts.count) {
+                report.waiting.append(document.reference)
+                continue
+            }
+            guard claim(document.id!) else { continue }
+            defer { release(document.id!) }
+            let message: SignedMessage
+            do {
+                message = try resign(document, reason: subsequentDeliveryReason(entry))
+            } catch {
+                report.stillPending.append(document.reference)
+                continue
+            }
+            let updated = await deliver(message, for: document, firstMessage: false)
+            switch updated.state {
+            case .fiscalized: report.fiscalized.append(document.reference)
+            case .rejected: report.rejected.append(document.reference)
+            case .pending:
+                report.stillPending.append(document.reference)
+                // The service is unreachable: the rest would fail the same way; try again later.
+                if let failure = updated.lastAttempt?.failure, failure == "timeout" || failure == "connection" {
+                    report.waiting += pending.drop { $0.document.id != document.id }.dropFirst().map(\.document.reference)
+                    return report
+                }
+            }
+        }
+        return report
+    }
+
+    /// Why this document is delivered late: the service did not answer (SERVICE), or something on
+    /// this side prevented sending (TECHNICALERROR, also after a restart with no attempt recorded).
+    func subsequentDeliveryReason(_ entry: JournalEntry) -> SubsequentDeliveryType {
+        guard let last = entry.lastAttempt else { return .technicalError }
+        if let failure = last.failure, ["timeout", "connection", "unreadableAnswer"].contains(failure) { return .service }
+        if let code = last.faultCode, code >= 900 { return .service }
+        return .technicalError
+    }
+}

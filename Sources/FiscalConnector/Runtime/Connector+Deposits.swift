@@ -1,0 +1,118 @@
+public import FiscalCore
+import Foundation
+public import MontenegroFiscal
+
+extension Connector {
+    enum InitialDepositCheck: Sendable {
+        case present
+        case registered(warning: String)
+        case refused(FiscalizationResult.Problem)
+    }
+
+    /// Before a CASH invoice: the day's INITIAL deposit must exist. By default the connector issues
+    /// one with the configured float and says so; configured otherwise it refuses the invoice.
+    func ensureInitialDeposit(day: FiscalDate, now: Date) async -> InitialDepositCheck {
+        let environment = configuration.taxAuthority.environment.rawValue
+        if (try? await journal.hasInitialDeposit(environment: environment, tcr: configuration.device.tcr, day: day.description)) == true {
+            return .present
+        }
+        guard configuration.cash.autoInitialDeposit else {
+            return .refused(.init(code: "initial_deposit_missing",
+                                  message: "no INITIAL cash deposit for \(day) on TCR \(configuration.device.tcr): register it first (fiscal-connector deposit --amount FLOAT), or set [cash] auto_initial_deposit = true"))
+        }
+        let result = await deposit(amount: configuration.cash.initialFloat, operation: .initial, reference: "initial-\(configuration.device.tcr)-\(day)")
+        switch result.status {
+        case .rejected:
+            return .refused(.init(code: "initial_deposit_failed",
+                                  message: "the day's INITIAL cash deposit could not be registered: \(result.error?.message ?? "unknown")", authorityCode: result.error?.authorityCode))
+        case .fiscalized:
+            return .registered(warning: "registered today's INITIAL cash deposit of \(configuration.cash.initialFloat.formatted(2)) first (FCDC \(result.fic ?? ""))")
+        case .deferred:
+            return .registered(warning: "issued today's INITIAL cash deposit of \(configuration.cash.initialFloat.formatted(2)) first; it is delivered before this invoice")
+        }
+    }
+
+    /// Registers a cash deposit: the day's INITIAL float or a WITHDRAW. Journaled first, delivered
+    /// like invoices; `reference` makes it idempotent.
+    public func deposit(amount: ExactDecimal, operation: CashDepositOperation, reference: String? = nil) async -> FiscalizationResult {
+        let now = clock()
+        let changedAt = FiscalTimestamp(now)
+        let deposit = CashDeposit(changedAt: changedAt, operation: operation, amount: amount, tcr: configuration.device.tcr, issuerTIN: configuration.taxpayer.tin)
+        let problems = deposit.issues
+        if !problems.isEmpty { return .invalid(ValidationError(problems), reference: reference) }
+        let reference = reference ?? "deposit-\(MessageHeader(sentAt: changedAt).uuid)"
+        let hash = Hex.upper(Digest.sha256(Array("\(operation.rawValue)|\(amount.formatted(2))|\(reference)".utf8)))
+        let environment = configuration.taxAuthority.environment.rawValue
+        let outcome: Journal.IssueOutcome
+        do {
+            outcome = try await journal.issue(reference: reference, contentHash: hash, ordinalScope: nil) { _ in
+                let signed = try self.signer.sign(deposit, header: MessageHeader(sentAt: changedAt))
+                return JournalDocument(
+                    id: nil, kind: "deposit", reference: reference, contentHash: hash, environment: environment,
+                    tin: self.configuration.taxpayer.tin, businessUnit: self.configuration.device.businessUnit, tcr: self.configuration.device.tcr,
+                    year: nil, ordinal: nil, number: nil, businessDay: FiscalDate(now).description, operation: operation.rawValue,
+                    iic: nil, iicSignature: nil, issuedAt: changedAt.text, total: amount.formatted(2), payload: Self.encode(deposit),
+                    requestXML: signed.xml, messageUUID: signed.header.uuid, qrURL: nil, warnings: "[]",
+                    createdAt: ISO8601DateFormatter().string(from: now),
+                    deadline: ISO8601DateFormatter().string(from: now.addingTimeInterval(Double(Self.deadlineHours) * 3600))
+                )
+            }
+        } catch let error as ValidationError {
+            return .invalid(error, reference: reference)
+        } catch {
+            return FiscalizationResult(status: .rejected, reference: reference, error: .init(code: "journal", message: "\(error)"))
+        }
+        switch outcome {
+        case .existing(let entry):
+            return result(for: entry)
+        case .issued(let entry):
+            let document = entry.document
+            guard claim(document.id!) else { return result(for: entry) }
+            defer { release(document.id!) }
+            let message = SignedMessage(kind: .registerCashDeposit, header: MessageHeader(uuid: document.messageUUID, sentAt: changedAt), xml: document.requestXML)
+            return result(for: await deliver(message, for: document, firstMessage: true))
+        }
+    }
+
+    /// Registers this device with the tax authority (or updates its end of use) and returns the
+    /// TCR code to put in the configuration.
+    public func registerTCR(validFrom: FiscalDate? = nil, validTo: FiscalDate? = nil, type: TCRType? = .regular) async -> FiscalizationResult {
+        let now = clock()
+        let registration = TCRRegistration(issuerTIN: configuration.taxpayer.tin, businessUnit: configuration.device.businessUnit,
+                                           internalID: configuration.device.internalID, software: configuration.device.software,
+                                           maintainer: configuration.device.maintainer, validFrom: validFrom, validTo: validTo, type: type)
+        let signed: SignedMessage
+        do {
+            signed = try signer.sign(registration, header: MessageHeader(sentAt: FiscalTimestamp(now)), today: FiscalDate(now))
+        } catch let error as ValidationError {
+            return .invalid(error, reference: nil)
+        } catch {
+            return FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "\(error)"))
+        }
+        let reference = "tcr-\(signed.header.uuid)"
+        let entry: JournalEntry
+        do {
+            guard case .issued(let issued) = try await journal.issue(reference: reference, contentHash: reference, ordinalScope: nil, make: { _ in
+                JournalDocument(
+                    id: nil, kind: "tcr", reference: reference, contentHash: reference, environment: self.configuration.taxAuthority.environment.rawValue,
+                    tin: self.configuration.taxpayer.tin, businessUnit: self.configuration.device.businessUnit, tcr: self.configuration.device.tcr,
+                    year: nil, ordinal: nil, number: nil, businessDay: FiscalDate(now).description, operation: type?.rawValue,
+                    iic: nil, iicSignature: nil, issuedAt: FiscalTimestamp(now).text, total: "0.00", payload: Self.encode(registration),
+                    requestXML: signed.xml, messageUUID: signed.header.uuid, qrURL: nil, warnings: "[]",
+                    createdAt: ISO8601DateFormatter().string(from: now), deadline: ISO8601DateFormatter().string(from: now)
+                )
+            }) else { return FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "duplicate registration reference")) }
+            entry = issued
+        } catch {
+            return FiscalizationResult(status: .rejected, error: .init(code: "journal", message: "\(error)"))
+        }
+        var result = self.result(for: await deliver(signed, for: entry.document, firstMessage: true))
+        if result.status == .deferred {
+            // A registration is not fiscal data: there is nothing to deliver later, only to retry.
+            result.status = .rejected
+            result.error = .init(code: "unavailable", message: "the tax authority could not be reached: \(result.warnings.last ?? "")")
+            result.warnings.removeAll()
+        }
+        return result
+    }
+}

@@ -1,0 +1,137 @@
+public import Foundation
+import FiscalCore
+import MontenegroFiscal
+
+extension Connector {
+    /// Fiscalizes an invoice given as JSON.
+    public func fiscalize(json: Data, dryRun: Bool = false) async -> FiscalizationResult {
+        do {
+            return await fiscalize(try InvoiceRequest.decode(json: json), dryRun: dryRun)
+        } catch {
+            return .invalid(error, reference: nil)
+        }
+    }
+
+    /// Fiscalizes an invoice: journals it with the next ordinal, IIC and signed request, sends it,
+    /// and answers fiscalized (FIC), deferred (IIC and QR now, FIC later) or rejected.
+    /// The same reference again returns the stored result and issues nothing.
+    public func fiscalize(_ request: InvoiceRequest, dryRun: Bool = false) async -> FiscalizationResult {
+        let now = clock()
+        var warnings = standingWarnings(now: now)
+        let issuedAt: FiscalTimestamp
+        if let text = request.issuedAt {
+            guard let parsed = FiscalTimestamp(text) else {
+                return .invalid(ValidationError([ValidationIssue(.invalidFormat, field: "issued_at", "'\(text)' is not a date-time with offset such as 2026-11-21T10:15:00+01:00")]), reference: request.reference)
+            }
+            issuedAt = parsed
+        } else {
+            issuedAt = FiscalTimestamp(now)
+        }
+        let environment = configuration.taxAuthority.environment.rawValue
+        let scope = Journal.OrdinalScope(environment: environment, tcr: configuration.device.tcr, year: issuedAt.montenegroYear)
+
+        // Validate before anything is journaled: a bad request issues nothing.
+        let preview: Invoice
+        do {
+            let nextOrdinal = ((try? await journal.lastOrdinal(scope)) ?? 0) + 1
+            preview = try request.invoice(configuration: configuration, ordinal: nextOrdinal, issuedAt: issuedAt)
+            _ = try InvoiceValidator.validated(preview, certificateTIN: certificate.taxpayerTIN)
+        } catch {
+            return .invalid(error, reference: request.reference)
+        }
+        if dryRun {
+            do {
+                let signed = try signer.sign(preview, header: MessageHeader(sentAt: FiscalTimestamp(now)))
+                var result = FiscalizationResult(status: .deferred, reference: request.reference, invoiceNumber: preview.number, ordinal: preview.ordinal,
+                                                 iic: signed.iic.code, iicSignature: signed.iic.signature, issuedAt: issuedAt.text,
+                                                 qrURL: signed.verificationURL(configuration.taxAuthority.environment), warnings: warnings)
+                result.warnings.append("dry run: nothing was journaled or sent; the ordinal and IIC are a preview")
+                result.signedRequest = signed.message.xml
+                return result
+            } catch {
+                return FiscalizationResult(status: .rejected, reference: request.reference, error: .init(code: "internal", message: "\(error)"))
+            }
+        }
+
+        if let existing = try? await journal.entry(reference: request.reference), existing.document.contentHash == request.contentHash {
+            return result(for: existing)
+        }
+        if preview.paymentKind == .cash, preview.kind != .summary, preview.kind != .periodical {
+            let day = FiscalDate(issuedAt.date)
+            switch await depositGate.run({ await self.ensureInitialDeposit(day: day, now: now) }) {
+            case .present: break
+            case .registered(let warning): warnings.append(warning)
+            case .refused(let problem):
+                return FiscalizationResult(status: .rejected, reference: request.reference, warnings: warnings, error: problem)
+            }
+        }
+
+        let outcome: Journal.IssueOutcome
+        let issueWarnings = warnings
+        do {
+            outcome = try await journal.issue(reference: request.reference, contentHash: request.contentHash, ordinalScope: scope) { ordinal in
+                let invoice = try request.invoice(configuration: self.configuration, ordinal: ordinal ?? 1, issuedAt: issuedAt)
+                let signed = try self.signer.sign(invoice, header: MessageHeader(sentAt: FiscalTimestamp(self.clock())))
+                return JournalDocument(
+                    id: nil, kind: "invoice", reference: request.reference, contentHash: request.contentHash, environment: environment,
+                    tin: self.configuration.taxpayer.tin, businessUnit: self.configuration.device.businessUnit, tcr: self.configuration.device.tcr,
+                    year: scope.year, ordinal: invoice.ordinal, number: invoice.number, businessDay: FiscalDate(issuedAt.date).description,
+                    operation: invoice.paymentKind.rawValue, iic: signed.iic.code, iicSignature: signed.iic.signature,
+                    issuedAt: issuedAt.text, total: signed.amounts.totals.price.formatted(2), payload: Self.encode(invoice),
+                    requestXML: signed.message.xml, messageUUID: signed.message.header.uuid,
+                    qrURL: signed.verificationURL(self.configuration.taxAuthority.environment), warnings: Self.encode(issueWarnings),
+                    createdAt: ISO8601DateFormatter().string(from: now),
+                    deadline: ISO8601DateFormatter().string(from: now.addingTimeInterval(Double(Self.deadlineHours) * 3600))
+                )
+            }
+        } catch let error as ValidationError {
+            return .invalid(error, reference: request.reference)
+        } catch let error as JournalError {
+            return FiscalizationResult(status: .rejected, reference: request.reference, warnings: warnings,
+                                       error: .init(code: error.code == .referenceConflict ? "reference_conflict" : "journal", message: error.message, field: "reference"))
+        } catch {
+            return FiscalizationResult(status: .rejected, reference: request.reference, warnings: warnings, error: .init(code: "internal", message: "\(error)"))
+        }
+        switch outcome {
+        case .existing(let entry):
+            return result(for: entry)
+        case .issued(let entry):
+            let document = entry.document
+            guard claim(document.id!) else { return result(for: entry) }
+            defer { release(document.id!) }
+            let message = SignedMessage(kind: .registerInvoice, header: MessageHeader(uuid: document.messageUUID, sentAt: FiscalTimestamp(now)), xml: document.requestXML)
+            return result(for: await deliver(message, for: document, firstMessage: true))
+        }
+    }
+
+    /// The answer for a journaled invoice or deposit, as first given or as it stands now.
+    public func result(for entry: JournalEntry) -> FiscalizationResult {
+        let document = entry.document
+        var result = FiscalizationResult(
+            status: .deferred, reference: document.reference, invoiceNumber: document.number, ordinal: document.ordinal,
+            iic: document.iic, iicSignature: document.iicSignature, issuedAt: document.issuedAt, qrURL: document.qrURL,
+            warnings: entry.warnings
+        )
+        switch entry.state {
+        case .fiscalized:
+            result.status = .fiscalized
+            result.fic = entry.success?.code
+            result.fiscalizedAt = entry.success?.finishedAt
+        case .rejected:
+            let attempt = entry.rejection
+            result.status = .rejected
+            result.error = .init(code: "authority_rejected",
+                                 message: "the tax authority refused the \(document.kind) (code \(attempt?.faultCode.map(String.init) ?? "?")): \(attempt?.faultMessage ?? "")",
+                                 authorityCode: attempt?.faultCode)
+        case .pending:
+            result.deliverBy = document.deadline
+            if let attempt = entry.lastAttempt {
+                let reason = attempt.faultCode.map { "fault \($0): \(attempt.faultMessage ?? "")" } ?? (attempt.detail ?? attempt.failure ?? "no answer")
+                result.warnings.append("issued without FIC: \(reason); the connector delivers it again with the same IIC before \(document.deadline)")
+            } else {
+                result.warnings.append("issued without FIC; the connector delivers it with the same IIC before \(document.deadline)")
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,231 @@
+public import FiscalCore
+public import Foundation
+import MontenegroFiscal
+import Synchronization
+
+/// The per-point-of-sale runtime: issues invoices and deposits into the journal, delivers them
+/// to the tax authority, and redelivers what could not be sent, within the legal 48 hours.
+///
+/// Every operation journals before it sends, and answers with a ``FiscalizationResult`` rather
+/// than throwing: a refusal or an outage is an outcome, not an exception.
+public final class Connector: Sendable {
+    /// The configuration it runs with.
+    public let configuration: ConnectorConfiguration
+    /// The journal.
+    public let journal: Journal
+    /// The license it runs under.
+    public let license: License
+    let signer: MessageSigner
+    let client: EFIClient
+    let clock: @Sendable () -> Date
+    private let inFlight = Mutex<Set<Int64>>([])
+    let depositGate = SerialGate()
+
+    /// Hours within which a deferred document must be fiscalized.
+    public static let deadlineHours = 48
+
+    /// Starts from a configuration: opens the certificate (password from its environment
+    /// variable), checks certificate and license against the configuration, opens the journal.
+    public init(configuration: ConnectorConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment,
+                clock: @escaping @Sendable () -> Date = { Date() }) throws(ConnectorError) {
+        self.configuration = configuration
+        self.clock = clock
+        let now = clock()
+        let variable = configuration.certificate.passwordEnvironmentVariable
+        let identity: SigningIdentity
+        do {
+            identity = try SigningIdentity(contentsOf: configuration.certificate.file, password: environment[variable], keyPath: configuration.certificate.keyFile)
+        } catch {
+            let hint = environment[variable] == nil ? " (the environment variable \(variable) is not set)" : ""
+            throw ConnectorError(.certificate, "\(error)\(hint)")
+        }
+        let certificate = identity.certificate
+        guard let tin = certificate.taxpayerTIN else {
+            throw ConnectorError(.certificate, "the certificate \(certificate.subject) carries no taxpayer TIN (organizationIdentifier=VATME-<TIN>); use the taxpayer's fiscalization certificate")
+        }
+        guard tin.value == configuration.taxpayer.tin else {
+            throw ConnectorError(.certificate, "the certificate belongs to TIN \(tin.value), but [taxpayer] tin is \(configuration.taxpayer.tin): use this taxpayer's certificate")
+        }
+        guard certificate.isValid(at: now) else {
+            throw ConnectorError(.certificate, now > certificate.notAfter
+                ? "the certificate expired on \(certificate.notAfter); the tax authority refuses expired certificates: install the renewed certificate"
+                : "the certificate is valid only from \(certificate.notBefore)")
+        }
+        license = try Self.checkLicense(configuration, today: FiscalDate(now))
+        do {
+            journal = try Journal(path: configuration.journalPath)
+        } catch {
+            throw ConnectorError(.journal, error.message)
+        }
+        var trusted: [Certificate] = []
+        for path in configuration.taxAuthority.responseCertificates {
+            do {
+                trusted += try Self.certificates(at: path)
+            } catch {
+                throw ConnectorError(.configuration, "tax_authority.response_certificates: \(error)")
+            }
+        }
+        signer = MessageSigner(identity: identity)
+        client = EFIClient(url: configuration.taxAuthority.url, caFile: configuration.taxAuthority.caFile,
+                           timeoutSeconds: configuration.taxAuthority.timeoutSeconds,
+                           trustedSigners: configuration.taxAuthority.verifyResponses ? trusted : [])
+    }
+
+    static func certificates(at path: String) throws -> [Certificate] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CertificateError(.unreadable, "cannot read the file", source: path)
+        }
+        let bytes = [UInt8](data)
+        if String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN") {
+            return try Certificate.allFromPEM(bytes)
+        }
+        return [try Certificate(der: bytes)]
+    }
+
+    static func checkLicense(_ configuration: ConnectorConfiguration, today: FiscalDate) throws(ConnectorError) -> License {
+        guard let token = configuration.license.token, !token.isEmpty else {
+            throw ConnectorError(.license, "no license: put the token from your integrator in [license] token (fiscal-admin license issue creates one)")
+        }
+        var keys: [Ed25519.PublicKey] = []
+        do {
+            let files = configuration.license.trustedKeyFiles.isEmpty ? LicenseKeys.installedKeyFiles() : configuration.license.trustedKeyFiles
+            if files.isEmpty {
+                throw LicenseError(.unknownKey, "no trusted license keys: set [license] trusted_keys to the license authority's public key file, or install it in Licenses/ beside the connector")
+            }
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw LicenseError(.badKey, "cannot read the license key \(file)")
+                }
+                keys.append(try Ed25519.PublicKey(pem: [UInt8](data)))
+            }
+            let license = try License.verify(token, trustedKeys: keys)
+            try license.check(tin: configuration.taxpayer.tin, businessUnit: configuration.device.businessUnit, device: configuration.device.tcr,
+                              environment: configuration.taxAuthority.environment.rawValue, today: today)
+            return license
+        } catch let error as LicenseError {
+            throw ConnectorError(.license, "license: \(error.message)")
+        } catch {
+            throw ConnectorError(.license, "license: \(error)")
+        }
+    }
+
+    /// The signing certificate.
+    public var certificate: Certificate { signer.identity.certificate }
+
+    /// Warnings that apply to every answer right now (certificate and license expiry).
+    public func standingWarnings(now: Date) -> [String] {
+        var warnings: [String] = []
+        let days = certificate.daysUntilExpiry(from: now)
+        if days <= CertificateInspection.warningDays {
+            warnings.append("the signing certificate expires in \(days) day\(days == 1 ? "" : "s") (\(ISO8601DateFormatter().string(from: certificate.notAfter))): install the renewed certificate before then")
+        }
+        let left = FiscalDate(now).days(until: license.expires)
+        if left <= 30 {
+            warnings.append("the connector license expires on \(license.expires) (in \(left) day\(left == 1 ? "" : "s")): ask your integrator to renew it")
+        }
+        return warnings
+    }
+
+    // MARK: - sending
+
+    /// Marks a document as being sent by this process; false if it already is.
+    func claim(_ id: Int64) -> Bool {
+        inFlight.withLock { $0.insert(id).inserted }
+    }
+
+    func release(_ id: Int64) {
+        _ = inFlight.withLock { $0.remove(id) }
+    }
+
+    /// Sends a message for a journaled document and records the outcome.
+    func deliver(_ message: SignedMessage, for document: JournalDocument, firstMessage: Bool) async -> JournalEntry {
+        let started = ISO8601DateFormatter().string(from: clock())
+        let outcome = await client.send(message)
+        let finished = ISO8601DateFormatter().string(from: clock())
+        var attempt = JournalAttempt(
+            id: nil, documentID: document.id!, number: 0, messageUUID: message.header.uuid,
+            subsequentDelivery: message.header.subsequentDelivery?.rawValue, startedAt: started, finishedAt: finished,
+            outcome: "failed", code: nil, faultCode: nil, faultMessage: nil, failure: nil, detail: nil,
+            requestXML: firstMessage ? nil : message.xml, responseXML: nil
+        )
+        switch outcome {
+        case .failed(let failure):
+            attempt.failure = failure.code.rawValue
+            attempt.detail = failure.message
+        case .answered(let response, let xml):
+            attempt.responseXML = xml
+            switch response {
+            case .invoice(_, let code), .tcr(_, let code), .cashDeposit(_, let code):
+                attempt.outcome = "fiscalized"
+                attempt.code = code
+            case .fault(let fault):
+                attempt.faultCode = fault.code
+                attempt.faultMessage = fault.message
+                if document.kind == "deposit", document.operation == "INITIAL", fault.code == 56 {
+                    // Already registered today (an earlier answer was lost): the deposit stands.
+                    attempt.outcome = "fiscalized"
+                } else {
+                    attempt.outcome = fault.disposition == .blocking ? "rejected" : "failed"
+                }
+            }
+        }
+        do {
+            try await journal.record(attempt)
+        } catch {
+            // The attempt is lost from the journal, never the document: it stays pending and is delivered again.
+        }
+        return (try? await journal.entry(id: document.id!)) ?? JournalEntry(document: document, attempts: [attempt])
+    }
+
+    /// Signs a journaled document again for a later delivery: same content and IIC, new header.
+    func resign(_ document: JournalDocument, reason: SubsequentDeliveryType) throws -> SignedMessage {
+        let header = MessageHeader(sentAt: FiscalTimestamp(clock()), subsequentDelivery: reason)
+        let payload = Data(document.payload.utf8)
+        switch document.kind {
+        case "invoice":
+            let invoice = try JSONDecoder().decode(Invoice.self, from: payload)
+            return try signer.sign(invoice, header: header, iic: IIC(code: document.iic ?? "", signature: document.iicSignature ?? "")).message
+        case "deposit":
+            return try signer.sign(try JSONDecoder().decode(CashDeposit.self, from: payload), header: header)
+        default:
+            let registration = try JSONDecoder().decode(TCRRegistration.self, from: payload)
+            return try signer.sign(registration, header: MessageHeader(sentAt: header.sentAt), today: FiscalDate(clock()))
+        }
+    }
+
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    }
+}
+
+/// Why the connector cannot start.
+public struct ConnectorError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The closed set of reasons.
+    public enum Code: String, Sendable {
+        /// The configuration file is wrong.
+        case configuration
+        /// The certificate cannot be used.
+        case certificate
+        /// No valid license for this device and environment.
+        case license
+        /// The journal cannot be opened.
+        case journal
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// What to do.
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public static func == (lhs: ConnectorError, rhs: ConnectorError) -> Bool { lhs.code == rhs.code }
+}
