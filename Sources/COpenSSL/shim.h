@@ -29,4 +29,26 @@ static inline EVP_PKEY *shim_ed25519_keygen(void) {
     EVP_PKEY_CTX_free(ctx);
     return key;
 }
+/* RSA key generation without the variadic EVP_PKEY_Q_keygen. */
+static inline EVP_PKEY *shim_rsa_keygen(int bits) {
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, NULL);
+    if (ctx && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) == 1) EVP_PKEY_keygen(ctx, &key);
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+/* Adds an X.509v3 extension given in OpenSSL's config syntax, e.g. "critical,CA:TRUE". */
+static inline int shim_add_extension(X509 *cert, X509 *issuer, int nid, const char *value) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    if (!ext) return 0;
+    int ok = X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok;
+}
+static inline STACK_OF(X509) *shim_sk_X509_new(void) { return sk_X509_new_null(); }
+static inline int shim_sk_X509_push(STACK_OF(X509) *sk, X509 *x) { return sk_X509_push(sk, x); }
+static inline void shim_sk_X509_free(STACK_OF(X509) *sk) { sk_X509_free(sk); }
 #endif

@@ -34,7 +34,7 @@ public final class SimulatorServer: Sendable {
         router.post("fs-v1/FiscalizationService.wsdl", use: handler)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "efi-simulator")
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         let app = Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "efi-simulator"),

@@ -5,35 +5,374 @@ import Foundation
 import MontenegroFiscal
 
 @main
-struct FiscalConnectorCommand: ParsableCommand {
+struct FiscalConnectorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fiscal-connector",
         abstract: "Fiscalizes invoices with Montenegro's tax authority (EFI).",
-        subcommands: [IICCommand.self, CertificateCommand.self]
+        discussion: "Exit codes: 0 fiscalized (or done), 3 issued offline (FIC to follow), 2 rejected or invalid input (nothing issued), 1 internal error.",
+        subcommands: [
+            FiscalizeCommand.self, DepositCommand.self, RegisterTCRCommand.self, DeliverCommand.self, StatusCommand.self,
+            JournalCommand.self, DemoCommand.self, IICCommand.self, CertificateCommand.self,
+        ]
     )
 }
 
-/// Exit codes shared by every command: 0 success, 2 rejected or invalid input, 1 internal error.
-enum Exit {
-    static func invalid(_ message: String) -> ExitCode {
+// MARK: - shared plumbing
+
+enum Output {
+    static func json(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    static func error(_ message: String) {
         FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+    }
+
+    /// Reports a start-up problem as a rejected result (exit 2): nothing was issued.
+    static func startupFailure(_ code: String, _ message: String) -> ExitCode {
+        json(FiscalizationResult(status: .rejected, error: .init(code: code, message: message)))
+        error(message)
         return ExitCode(2)
+    }
+}
+
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "The connector's configuration file.")
+    var config: String = "connector.toml"
+
+    func connector() throws -> Connector {
+        do {
+            return try Connector(configuration: ConnectorConfiguration.load(path: config))
+        } catch let error as ConfigurationError {
+            throw Output.startupFailure("configuration", error.description)
+        } catch let error as ConnectorError {
+            throw Output.startupFailure(error.code.rawValue, error.message)
+        }
     }
 }
 
 func password(from variable: String?) throws -> String? {
     guard let variable else { return nil }
     guard let value = ProcessInfo.processInfo.environment[variable] else {
-        throw Exit.invalid("the environment variable \(variable) is not set; export the certificate password in it (export \(variable)=…)")
+        Output.error("the environment variable \(variable) is not set; export the certificate password in it (export \(variable)=…)")
+        throw ExitCode(2)
     }
     return value
 }
 
-func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+// MARK: - fiscalize
+
+struct FiscalizeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fiscalize",
+        abstract: "Fiscalizes one invoice and prints the result as JSON.",
+        discussion: "Exit codes: 0 fiscalized, 3 issued offline (deferred, FIC to follow), 2 rejected or invalid input, 1 internal error."
+    )
+
+    @OptionGroup var options: ConfigOption
+    @Option(name: .long, help: "The invoice file, or - for standard input.")
+    var input: String = "-"
+    @Option(name: .long, help: "Input format: json, csv or txt (default: from the file name, else json).")
+    var format: InputFormat?
+    @Option(name: .long, help: "Text encoding of csv/txt input: utf-8 or cp1250.")
+    var encoding: InputEncoding = .utf8
+    @Flag(name: .long, help: "Print the signed request without journaling or sending it.")
+    var dryRun = false
+
+    func run() async throws {
+        let data: Data
+        if input == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: input) else {
+                throw Output.startupFailure("invalid_input", "cannot read the input file \(input)")
+            }
+            data = contents
+        }
+        let connector = try options.connector()
+        let chosen = format ?? InputFormat(fileName: input)
+        let request: InvoiceRequest
+        do {
+            request = try InvoiceInput.parse(data, format: chosen.parserFormat, encoding: encoding.parserEncoding)
+        } catch {
+            let result = FiscalizationResult.invalid(error, reference: nil)
+            Output.json(result)
+            throw ExitCode(result.exitCode)
+        }
+        if dryRun {
+            let result = await connector.fiscalize(request, dryRun: true)
+            if let xml = result.signedRequest {
+                FileHandle.standardOutput.write(Data((xml + "\n").utf8))
+                return
+            }
+            Output.json(result)
+            throw ExitCode(result.exitCode)
+        }
+        // Deliver what is due first, so older documents (and the day's deposit) reach the tax authority in order.
+        if let pending = try? await connector.journal.pending(environment: connector.configuration.taxAuthority.environment.rawValue), !pending.isEmpty {
+            _ = await connector.deliverPending()
+        }
+        let result = await connector.fiscalize(request)
+        Output.json(result)
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+    }
 }
+
+enum InputFormat: String, ExpressibleByArgument, CaseIterable {
+    case json, csv, txt
+
+    init(fileName: String) {
+        let lower = fileName.lowercased()
+        self = lower.hasSuffix(".csv") ? .csv : lower.hasSuffix(".txt") ? .txt : .json
+    }
+
+    var parserFormat: InvoiceInput.Format {
+        switch self {
+        case .json: .json
+        case .csv: .csv
+        case .txt: .text
+        }
+    }
+}
+
+enum InputEncoding: String, ExpressibleByArgument, CaseIterable {
+    case utf8 = "utf-8", cp1250
+
+    var parserEncoding: InvoiceInput.Encoding { self == .utf8 ? .utf8 : .windows1250 }
+}
+
+// MARK: - deposit, register-tcr, deliver, status
+
+struct DepositCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deposit",
+        abstract: "Registers the day's INITIAL cash float, or a WITHDRAW with --withdraw."
+    )
+
+    @OptionGroup var options: ConfigOption
+    @Option(name: .long, help: "The amount, e.g. 50.00.")
+    var amount: String
+    @Flag(name: .long, help: "Register a withdrawal instead of the INITIAL float.")
+    var withdraw = false
+    @Option(name: .long, help: "Your unique reference, to make retries safe.")
+    var reference: String?
+
+    func run() async throws {
+        guard let value = ExactDecimal(amount) else {
+            throw Output.startupFailure("invalid_input", "--amount '\(amount)' is not an amount: use a dot and at most two decimals, e.g. 50.00")
+        }
+        let connector = try options.connector()
+        let result = await connector.deposit(amount: value, operation: withdraw ? .withdraw : .initial, reference: reference)
+        Output.json(result)
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+    }
+}
+
+struct RegisterTCRCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register-tcr",
+        abstract: "Registers this device (TCR/ENU) and prints its TCR code for [device] tcr_code.",
+        discussion: "The [device] business_unit, internal_id, software_code and maintainer_code are sent. Register at least an hour before the first invoice."
+    )
+
+    @OptionGroup var options: ConfigOption
+    @Option(name: .customLong("valid-from"), help: "First day of use, YYYY-MM-DD.") var validFrom: String?
+    @Option(name: .customLong("valid-to"), help: "Last day of use, YYYY-MM-DD (today deregisters).") var validTo: String?
+    @Option(name: .long, help: "REGULAR or VENDING.") var type: String = "REGULAR"
+
+    func run() async throws {
+        let from = try validFrom.map { text in
+            guard let date = FiscalDate(text) else { throw Output.startupFailure("invalid_input", "--valid-from '\(text)' is not a date such as 2026-12-01") }
+            return date
+        }
+        let to = try validTo.map { text in
+            guard let date = FiscalDate(text) else { throw Output.startupFailure("invalid_input", "--valid-to '\(text)' is not a date such as 2026-12-31") }
+            return date
+        }
+        guard let kind = TCRType(rawValue: type.uppercased()) else {
+            throw Output.startupFailure("invalid_input", "--type '\(type)' is neither REGULAR nor VENDING")
+        }
+        let connector = try options.connector()
+        let result = await connector.registerTCR(validFrom: from, validTo: to, type: kind)
+        Output.json(TCRResult(status: result.status.rawValue, tcrCode: result.fic, error: result.error))
+        if result.status != .fiscalized { throw ExitCode(2) }
+    }
+
+    struct TCRResult: Encodable {
+        let status: String
+        let tcrCode: String?
+        let error: FiscalizationResult.Problem?
+
+        enum CodingKeys: String, CodingKey { case status, tcrCode = "tcr_code", error }
+    }
+}
+
+struct DeliverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliver",
+        abstract: "Delivers every pending invoice and deposit now (same IIC, SubseqDelivType set).",
+        discussion: "Exit code 0 when nothing is left pending, 3 when some documents are still pending."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let connector = try options.connector()
+        let report = await connector.deliverPending(force: true)
+        Output.json(report)
+        if !report.stillPending.isEmpty || !report.waiting.isEmpty { throw ExitCode(3) }
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Shows environment, certificate and license expiry, pending documents and their deadlines."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let connector = try options.connector()
+        Output.json(try await connector.status())
+    }
+}
+
+// MARK: - journal
+
+struct JournalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal",
+        abstract: "Reads the journal of issued documents.",
+        subcommands: [List.self, Show.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists documents, newest first.")
+        @OptionGroup var options: ConfigOption
+        @Option(name: .long, help: "invoice, deposit or tcr.") var kind: String?
+        @Option(name: .long, help: "fiscalized, pending or rejected.") var state: String?
+        @Option(name: .long, help: "Business day, YYYY-MM-DD.") var day: String?
+        @Option(name: .long, help: "How many.") var limit: Int = 50
+
+        func run() async throws {
+            let connector = try options.connector()
+            let entries = try await connector.journal.entries(kind: kind, state: state.flatMap(DocumentState.init(rawValue:)), day: day, limit: limit)
+            Output.json(entries.map { JournalLine($0) })
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Shows one document with every delivery attempt and the signed XML.")
+        @OptionGroup var options: ConfigOption
+        @Argument(help: "The document's reference.") var reference: String
+
+        func run() async throws {
+            let connector = try options.connector()
+            guard let entry = try await connector.journal.entry(reference: reference) else {
+                Output.error("no document with reference '\(reference)'")
+                throw ExitCode(2)
+            }
+            Output.json(JournalDetail(entry: entry, result: connector.result(for: entry)))
+        }
+    }
+
+    struct JournalLine: Encodable {
+        let reference: String, kind: String, state: String, number: String?, iic: String?, fic: String?, issuedAt: String, total: String, attempts: Int
+
+        init(_ entry: JournalEntry) {
+            reference = entry.document.reference
+            kind = entry.document.kind
+            state = entry.state.rawValue
+            number = entry.document.number
+            iic = entry.document.iic
+            fic = entry.success?.code
+            issuedAt = entry.document.issuedAt
+            total = entry.document.total
+            attempts = entry.attempts.count
+        }
+
+        enum CodingKeys: String, CodingKey { case reference, kind, state, number, iic, fic, issuedAt = "issued_at", total, attempts }
+    }
+
+    struct JournalDetail: Encodable {
+        let entry: JournalEntry
+        let result: FiscalizationResult
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(result, forKey: .result)
+            try container.encode(entry.document.requestXML, forKey: .signedRequest)
+            try container.encode(entry.attempts.map(Attempt.init), forKey: .attempts)
+        }
+
+        enum Key: String, CodingKey { case result, signedRequest = "signed_request", attempts }
+
+        struct Attempt: Encodable {
+            let number: Int, startedAt: String, outcome: String, messageUUID: String, subsequentDelivery: String?
+            let code: String?, faultCode: Int?, faultMessage: String?, failure: String?, detail: String?
+
+            init(_ attempt: JournalAttempt) {
+                number = attempt.number
+                startedAt = attempt.startedAt
+                outcome = attempt.outcome
+                messageUUID = attempt.messageUUID
+                subsequentDelivery = attempt.subsequentDelivery
+                code = attempt.code
+                faultCode = attempt.faultCode
+                faultMessage = attempt.faultMessage
+                failure = attempt.failure
+                detail = attempt.detail
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case number, startedAt = "started_at", outcome, messageUUID = "message_uuid", subsequentDelivery = "subsequent_delivery"
+                case code, faultCode = "fault_code", faultMessage = "fault_message", failure, detail
+            }
+        }
+    }
+}
+
+// MARK: - demo
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Runs a complete demonstration against the embedded simulated tax authority.",
+        discussion: "Mints a demo certificate and license, starts the simulator on 127.0.0.1, fiscalizes sample invoices (one issued offline and delivered later) and leaves the configuration and journal in the folder."
+    )
+
+    @Option(name: .long, help: "Folder for the demo's configuration, certificates and journal.")
+    var directory: String = "fiscal-demo"
+    @Flag(name: .long, help: "Print every result as JSON.")
+    var json = false
+
+    func run() async throws {
+        let outcome = try await Demo.run(directory: directory) { line in
+            FileHandle.standardError.write(Data(("· " + line + "\n").utf8))
+        }
+        if json {
+            Output.json(outcome.results.map(\.result))
+            return
+        }
+        for (title, result) in outcome.results {
+            print("\n\(title)")
+            print("  status   \(result.status.rawValue)\(result.invoiceNumber.map { "   invoice \($0)" } ?? "")")
+            if let iic = result.iic { print("  IIC      \(iic)") }
+            print("  FIC      \(result.fic ?? "— (to follow; deliver by \(result.deliverBy ?? "?"))")")
+            if let qr = result.qrURL { print("  QR       \(qr)") }
+            for warning in result.warnings { print("  note     \(warning)") }
+            if let error = result.error { print("  error    \(error.message)") }
+        }
+        print("\nThe demo's configuration and journal are in \(outcome.directory):")
+        print("  FISCAL_CERT_PASSWORD=\(Demo.password) fiscal-connector journal list --config \(outcome.directory)/connector.toml")
+    }
+}
+
+// MARK: - iic, certificate
 
 struct IICCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,7 +405,8 @@ struct IICCommand: ParsableCommand {
                 let names = ["--tin", "--issued-at", "--ordinal", "--business-unit", "--tcr", "--software", "--total"]
                 let missing = zip(fields, names).filter { $0.0 == nil }.map(\.1)
                 guard missing.isEmpty else {
-                    throw Exit.invalid("give --input 'TIN|…|TOTAL' or all of \(names.joined(separator: ", ")); missing: \(missing.joined(separator: ", "))")
+                    Output.error("give --input 'TIN|…|TOTAL' or all of \(names.joined(separator: ", ")); missing: \(missing.joined(separator: ", "))")
+                    throw ExitCode(2)
                 }
                 let candidate = IICInput(tin: tin!, issuedAt: issuedAt!, ordinal: ordinal!, businessUnit: businessUnit!, tcr: tcr!, software: software!, totalPrice: total!)
                 let problems = candidate.issues
@@ -74,11 +414,13 @@ struct IICCommand: ParsableCommand {
                 iicInput = candidate
             }
             let identity = try SigningIdentity(contentsOf: certificate, password: try password(from: passwordEnv))
-            try printJSON(try IICComputation.compute(iicInput, identity: identity))
+            Output.json(try IICComputation.compute(iicInput, identity: identity))
         } catch let error as MontenegroFiscal.ValidationError {
-            throw Exit.invalid(error.description)
+            Output.error(error.description)
+            throw ExitCode(2)
         } catch let error as CertificateError {
-            throw Exit.invalid(error.description)
+            Output.error(error.description)
+            throw ExitCode(2)
         }
     }
 }
@@ -108,10 +450,11 @@ struct CertificateCommand: ParsableCommand {
         func run() throws {
             do {
                 let report = try CertificateInspection.inspect(file: file, password: try password(from: passwordEnv), keyFile: keyFile, expectedTIN: tin)
-                try printJSON(report)
+                Output.json(report)
                 if !report.accepted { throw ExitCode(2) }
             } catch let error as CertificateError {
-                throw Exit.invalid(error.description)
+                Output.error(error.description)
+                throw ExitCode(2)
             }
         }
     }

@@ -48,6 +48,9 @@ public struct EFIClient: Sendable {
         let response: EFIResponse
         do {
             response = try ResponseParser.parse(answer.body)
+        } catch where answer.status >= 400 {
+            let text = String(decoding: answer.body.prefix(120), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return .failed(TransportFailure(.unreadableAnswer, "the tax authority answered HTTP \(answer.status)\(text.isEmpty ? "" : ": \(text)")"))
         } catch {
             let excerpt = String(decoding: answer.body.prefix(200), as: UTF8.self)
             return .failed(TransportFailure(.unreadableAnswer, "HTTP \(answer.status) with an answer that is not a SOAP response (\(error.message)): \(excerpt)"))

@@ -10,6 +10,8 @@ public final class SigningIdentity: @unchecked Sendable {
     // Immutable after init; OpenSSL 3 allows concurrent signing with one EVP_PKEY, each
     // signature using its own EVP_MD_CTX.
     private let key: OpaquePointer
+    /// The private key, for minting certificates it issues (demo and test CAs only).
+    var privateKey: OpaquePointer { key }
     // Signing contexts, initialised once (RSA, PKCS#1 v1.5, SHA-256) and reused: setting up a
     // context costs about a tenth of an RSA-2048 signature. One context is used by one call at a time.
     private let contexts = Mutex<[SigningContext]>([])
