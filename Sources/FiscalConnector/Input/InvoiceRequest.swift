@@ -58,6 +58,33 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
     /// `Note`.
     public var note: String?
 
+    /// Creates a request; everything not given is left out.
+    public init(reference: String, invoiceType: String, kind: String? = nil, issuedAt: String? = nil, operatorCode: String? = nil,
+                pricesIncludeVAT: Bool? = nil, selfIssuing: String? = nil, seller: PartyInput? = nil, buyer: PartyInput? = nil,
+                items: [ItemInput]? = nil, taxGroups: [TaxGroupInput]? = nil, payments: [PaymentInput]? = nil, fees: [FeeInput]? = nil,
+                corrects: CorrectionInput? = nil, references: [ReferenceInput]? = nil, approvals: [ApprovalInput]? = nil,
+                badDebt: InvoiceReferenceInput? = nil, currency: CurrencyInput? = nil, note: String? = nil) {
+        self.reference = reference
+        self.invoiceType = invoiceType
+        self.kind = kind
+        self.issuedAt = issuedAt
+        self.operatorCode = operatorCode
+        self.pricesIncludeVAT = pricesIncludeVAT
+        self.selfIssuing = selfIssuing
+        self.seller = seller
+        self.buyer = buyer
+        self.items = items
+        self.taxGroups = taxGroups
+        self.payments = payments
+        self.fees = fees
+        self.corrects = corrects
+        self.references = references
+        self.approvals = approvals
+        self.badDebt = badDebt
+        self.currency = currency
+        self.note = note
+    }
+
     enum CodingKeys: String, CodingKey {
         case reference, invoiceType = "invoice_type", kind, issuedAt = "issued_at", operatorCode = "operator_code"
         case pricesIncludeVAT = "prices_include_vat", selfIssuing = "self_issuing", seller, buyer, items
@@ -77,6 +104,12 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         public var country: String?
         public var diplomaticTaxCard: String?
 
+        /// Creates a party.
+        public init(idType: String? = nil, id: String, name: String, address: String? = nil, town: String? = nil, country: String? = nil, diplomaticTaxCard: String? = nil) {
+            self.idType = idType; self.id = id; self.name = name; self.address = address; self.town = town; self.country = country
+            self.diplomaticTaxCard = diplomaticTaxCard
+        }
+
         enum CodingKeys: String, CodingKey {
             case idType = "id_type", id, name, address, town, country, diplomaticTaxCard = "diplomatic_tax_card"
         }
@@ -95,6 +128,14 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         public var isInvestment: Bool?
         public var voucherValidUntil: String?
         public var voucherSerial: String?
+
+        /// Creates an item.
+        public init(name: String, code: String? = nil, unit: String? = nil, quantity: ExactDecimal, unitPrice: ExactDecimal, vatRate: ExactDecimal? = nil,
+                    discountPercent: ExactDecimal? = nil, exemption: String? = nil, isInvestment: Bool? = nil, voucherValidUntil: String? = nil, voucherSerial: String? = nil) {
+            self.name = name; self.code = code; self.unit = unit; self.quantity = quantity; self.unitPrice = unitPrice; self.vatRate = vatRate
+            self.discountPercent = discountPercent; self.exemption = exemption; self.isInvestment = isInvestment
+            self.voucherValidUntil = voucherValidUntil; self.voucherSerial = voucherSerial
+        }
 
         enum CodingKeys: String, CodingKey {
             case name, code, unit, quantity, unitPrice = "unit_price", vatRate = "vat_rate", discountPercent = "discount_percent"
@@ -123,6 +164,12 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         public var advanceIIC: String?
         public var bankAccount: String?
         public var vouchers: [String]?
+
+        /// Creates a payment.
+        public init(type: String, amount: ExactDecimal, companyCard: String? = nil, advanceIIC: String? = nil, bankAccount: String? = nil, vouchers: [String]? = nil) {
+            self.type = type; self.amount = amount; self.companyCard = companyCard; self.advanceIIC = advanceIIC
+            self.bankAccount = bankAccount; self.vouchers = vouchers
+        }
 
         enum CodingKeys: String, CodingKey {
             case type, amount, companyCard = "company_card", advanceIIC = "advance_iic", bankAccount = "bank_account", vouchers

@@ -157,7 +157,7 @@ struct TOMLParser {
         let value = try self.value()
         try endOfLine()
         let full = currentPath + path
-        try insert(value, at: full)
+        try insert(value, at: full, line: startLine)
         lines[full.joined(separator: ".")] = startLine
     }
 
@@ -358,8 +358,8 @@ struct TOMLParser {
             if c == 93 { advance(); return .array(items) }
             items.append(try value())
             skipBlank()
+            guard current != nil else { throw fail("an array is not closed with ']'") }
             if current == 44 { advance(); continue }
-            skipBlank()
             guard current == 93 else { throw fail("expected ',' or ']' in an array") }
         }
     }
@@ -426,13 +426,12 @@ struct TOMLParser {
         }
     }
 
-    private mutating func insert(_ value: TOMLValue, at path: [String]) throws(TOMLError) {
+    private mutating func insert(_ value: TOMLValue, at path: [String], line: Int) throws(TOMLError) {
         let parent = Array(path.dropLast())
         try ensureTable(parent)
         let name = path.last!
-        let line = self.line
         root = try Self.modify(root, parent[...], line: line) { (table: inout [String: TOMLValue]) throws(TOMLError) in
-            guard table[name] == nil else { throw TOMLError(line: line - 1, message: "the key '\(path.joined(separator: "."))' is defined twice") }
+            guard table[name] == nil else { throw TOMLError(line: line, message: "the key '\(path.joined(separator: "."))' is defined twice") }
             table[name] = value
         }
     }
