@@ -15,7 +15,9 @@ let package = Package(
         .library(name: "FiscalCore", targets: ["FiscalCore"]),
         .library(name: "MontenegroFiscal", targets: ["MontenegroFiscal"]),
         .library(name: "FiscalConnector", targets: ["FiscalConnector"]),
+        .library(name: "FiscalAdmin", targets: ["FiscalAdmin"]),
         .executable(name: "fiscal-connector", targets: ["fiscal-connector"]),
+        .executable(name: "fiscal-admin", targets: ["fiscal-admin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,6 +57,12 @@ let package = Package(
             dependencies: ["FiscalConnector", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
+        .target(name: "FiscalAdmin", dependencies: ["FiscalCore"], swiftSettings: strict),
+        .executableTarget(
+            name: "fiscal-admin",
+            dependencies: ["FiscalAdmin", "FiscalCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "fiscal-bench",
             dependencies: ["MontenegroFiscal", "FiscalCore"],
@@ -64,6 +72,7 @@ let package = Package(
         .target(name: "FiscalTesting", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalConnector", "EFISimulator"], swiftSettings: strict),
         .testTarget(name: "FiscalCoreTests", dependencies: ["FiscalCore", "FiscalTesting"], swiftSettings: strict),
         .testTarget(name: "MontenegroFiscalTests", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalTesting", "CLibXML2"], swiftSettings: strict),
+        .testTarget(name: "FiscalAdminTests", dependencies: ["FiscalAdmin", "FiscalCore", "FiscalTesting"], swiftSettings: strict),
         .testTarget(
             name: "FiscalConnectorTests",
             dependencies: ["FiscalConnector", "FiscalTesting", "EFISimulator", .product(name: "GRDB", package: "GRDB.swift")],
