@@ -8,6 +8,8 @@ public enum ExternalTools {
         public let status: Int32
         /// Standard output and error, together.
         public let output: String
+        /// Standard output alone.
+        public let standardOutput: String
     }
 
     /// The path of an executable on PATH, if installed.
@@ -25,18 +27,27 @@ public enum ExternalTools {
     /// Runs `tool` with `arguments`.
     public static func run(_ tool: String, _ arguments: [String]) throws -> Run {
         guard let path = find(tool) else {
-            return Run(status: 127, output: "\(tool) is not installed")
+            return Run(status: 127, output: "\(tool) is not installed", standardOutput: "")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        // Drain standard error on another thread so neither pipe can fill up and block the tool.
+        nonisolated(unsafe) var stderr = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            stderr = err.fileHandleForReading.readDataToEndOfFile()
+            drained.signal()
+        }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let text = String(decoding: stdout, as: UTF8.self)
+        return Run(status: process.terminationStatus, output: text + String(decoding: stderr, as: UTF8.self), standardOutput: text)
     }
 
     /// Writes `text` to a new temporary file and returns its path.
