@@ -55,7 +55,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "fiscal-connector",
-            dependencies: ["FiscalConnector", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "FiscalConnector", "FiscalCore", "MontenegroFiscal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(name: "FiscalAdmin", dependencies: ["FiscalCore"], swiftSettings: strict),
@@ -76,7 +81,13 @@ let package = Package(
         .testTarget(name: "FiscalAdminTests", dependencies: ["FiscalAdmin", "FiscalCore", "FiscalTesting"], swiftSettings: strict),
         .testTarget(
             name: "FiscalConnectorTests",
-            dependencies: ["FiscalConnector", "FiscalTesting", "EFISimulator", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FiscalConnector", "FiscalTesting", "EFISimulator", "MontenegroFiscal", "FiscalCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -2,6 +2,8 @@ import ArgumentParser
 import FiscalConnector
 import FiscalCore
 import Foundation
+import Hummingbird
+import Logging
 import MontenegroFiscal
 
 @main
@@ -11,7 +13,7 @@ struct FiscalConnectorCommand: AsyncParsableCommand {
         abstract: "Fiscalizes invoices with Montenegro's tax authority (EFI).",
         discussion: "Exit codes: 0 fiscalized (or done), 3 issued offline (FIC to follow), 2 rejected or invalid input (nothing issued), 1 internal error.",
         subcommands: [
-            FiscalizeCommand.self, DepositCommand.self, RegisterTCRCommand.self, DeliverCommand.self, StatusCommand.self,
+            FiscalizeCommand.self, ServeCommand.self, DepositCommand.self, RegisterTCRCommand.self, DeliverCommand.self, StatusCommand.self,
             JournalCommand.self, DemoCommand.self, IICCommand.self, CertificateCommand.self,
         ]
     )
@@ -142,6 +144,35 @@ enum InputEncoding: String, ExpressibleByArgument, CaseIterable {
     case utf8 = "utf-8", cp1250
 
     var parserEncoding: InvoiceInput.Encoding { self == .utf8 ? .utf8 : .windows1250 }
+}
+
+// MARK: - serve
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serves the local HTTP API and delivers pending documents in the background.",
+        discussion: "Listens on [api] listen (127.0.0.1:8745 by default). Clients send 'Authorization: Bearer <token>' with the value of the variable named by [api] token_env. Stops gracefully on SIGTERM or SIGINT."
+    )
+
+    @OptionGroup var options: ConfigOption
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let connector = try options.connector()
+        let api = connector.configuration.api
+        guard let token = ProcessInfo.processInfo.environment[api.tokenEnvironmentVariable], token.count >= 8 else {
+            throw Output.startupFailure("configuration", "set the API token in the environment variable \(api.tokenEnvironmentVariable) (at least 8 characters); clients send it as 'Authorization: Bearer <token>'")
+        }
+        var configured = Logger(label: "fiscal-connector")
+        configured.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = configured
+        let app = ConnectorServer.application(connector: connector, token: token, host: api.host, port: api.port, logger: logger) { port in
+            logger.notice("Serving the local API.", metadata: ["address": "\(api.host):\(port)", "environment": "\(connector.configuration.taxAuthority.environment.rawValue)"])
+        }
+        try await app.runService()
+    }
 }
 
 // MARK: - deposit, register-tcr, deliver, status

@@ -1,0 +1,144 @@
+import FiscalCore
+import Foundation
+public import Hummingbird
+import MontenegroFiscal
+import NIOCore
+
+/// The local HTTP API that invoicing software calls (`fiscal-connector serve`): the same
+/// operations and results as the command line, behind a bearer token.
+public enum LocalAPI {
+    /// The largest request body accepted (an invoice of 1000 items fits comfortably).
+    public static let maximumBody = 2 << 20
+
+    /// The routes, for `serve` and for tests.
+    public static func router(connector: Connector, token: String) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: BearerTokenMiddleware(token: token))
+        let api = router.group("v1")
+        api.post("invoices") { request, _ -> Response in
+            let body = try await collect(request)
+            let format: InvoiceInput.Format
+            switch request.headers[.contentType]?.lowercased() {
+            case let type? where type.hasPrefix("text/csv"): format = .csv
+            case let type? where type.hasPrefix("text/plain"): format = .text
+            default: format = .json
+            }
+            let encoding: InvoiceInput.Encoding = request.headers[.contentType]?.lowercased().contains("windows-1250") == true ? .windows1250 : .utf8
+            let result: FiscalizationResult
+            switch Result(catching: { () throws(ValidationError) -> InvoiceRequest in try InvoiceInput.parse(body, format: format, encoding: encoding) }) {
+            case .success(let invoice): result = await connector.fiscalize(invoice)
+            case .failure(let error): result = .invalid(error, reference: nil)
+            }
+            return json(result, status: status(for: result))
+        }
+        api.get("invoices/:reference") { _, context -> Response in
+            let reference = try context.parameters.require("reference")
+            guard let entry = try await connector.journal.entry(reference: reference), entry.document.kind == "invoice" else {
+                return problem(.notFound, "unknown_reference", "no invoice with reference '\(reference)'")
+            }
+            return json(connector.result(for: entry), status: .ok)
+        }
+        api.get("invoices/:reference/qr.svg") { _, context -> Response in
+            try await qr(connector, context) { code in
+                Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: code.svg())))
+            }
+        }
+        api.get("invoices/:reference/qr.png") { _, context -> Response in
+            try await qr(connector, context) { code in
+                Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: code.png())))
+            }
+        }
+        api.post("cash-deposits") { request, _ -> Response in
+            let body = try await collect(request)
+            struct DepositRequest: Decodable {
+                let amount: ExactDecimal
+                let operation: String?
+                let reference: String?
+            }
+            guard let deposit = try? JSONDecoder().decode(DepositRequest.self, from: ExactJSON.quotingNumbers(body)) else {
+                return problem(.unprocessableContent, "invalid_input", "expected {\"amount\": \"50.00\", \"operation\": \"INITIAL\" or \"WITHDRAW\", \"reference\": \"…\"}")
+            }
+            guard let operation = CashDepositOperation(rawValue: (deposit.operation ?? "INITIAL").uppercased()) else {
+                return problem(.unprocessableContent, "invalid_input", "operation '\(deposit.operation ?? "")' is neither INITIAL nor WITHDRAW")
+            }
+            let result = await connector.deposit(amount: deposit.amount, operation: operation, reference: deposit.reference)
+            return json(result, status: status(for: result))
+        }
+        api.post("deliveries") { _, _ -> Response in
+            json(await connector.deliverPending(force: true), status: .ok)
+        }
+        api.get("status") { _, _ -> Response in
+            json(try await connector.status(), status: .ok)
+        }
+        api.get("openapi.yaml") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
+        return router
+    }
+
+    /// HTTP status of a result: 200 fiscalized, 202 deferred (FIC to follow), 409 reference
+    /// conflict, 422 rejected (input or the tax authority), 500 internal.
+    public static func status(for result: FiscalizationResult) -> HTTPResponse.Status {
+        switch result.status {
+        case .fiscalized: .ok
+        case .deferred: .accepted
+        case .rejected:
+            switch result.error?.code {
+            case "reference_conflict": .conflict
+            case "internal", "journal": .internalServerError
+            default: .unprocessableContent
+            }
+        }
+    }
+
+    static func collect(_ request: Request) async throws -> Data {
+        do {
+            return Data(Array(buffer: try await request.body.collect(upTo: maximumBody)))
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "the request body exceeds \(maximumBody) bytes")
+        }
+    }
+
+    static func qr(_ connector: Connector, _ context: BasicRequestContext, _ make: (QRCode) -> Response) async throws -> Response {
+        let reference = try context.parameters.require("reference")
+        guard let entry = try await connector.journal.entry(reference: reference), let url = entry.document.qrURL else {
+            return problem(.notFound, "unknown_reference", "no invoice with reference '\(reference)'")
+        }
+        return make(try QRCode(url))
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func problem(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
+        json(["error": ["code": code, "message": message]], status: status)
+    }
+}
+
+/// Refuses requests without `Authorization: Bearer <token>` (compared in constant time).
+struct BearerTokenMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let header = request.headers[.authorization] ?? ""
+        let given = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
+        guard Self.equal(Array(given.utf8), Array(token.utf8)) else {
+            var response = LocalAPI.problem(.unauthorized, "unauthorized", "send the API token as 'Authorization: Bearer <token>' (the value of the variable named by [api] token_env)")
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+        return try await next(request, context)
+    }
+
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count, !b.isEmpty else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}
