@@ -278,8 +278,48 @@ struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
         abstract: "Reads the journal of issued documents.",
-        subcommands: [List.self, Show.self]
+        subcommands: [List.self, Show.self, Export.self, Report.self]
     )
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Writes the offline-delivery archives of pending documents, as the specification lays them out.",
+            discussion: "Each pending document is signed again with SubseqDelivType and written as <yyyyMMddHHmmss>_<TCRCode>_<IIC>_request.xml (the request element only) into <yyyyMMddHHmmss>_<TCRCode>_request.zip, at most 15 MB each, for upload to the tax authority's portal."
+        )
+        @OptionGroup var options: ConfigOption
+        @Option(name: .long, help: "Folder to write the archives into.") var out: String = "."
+        @Option(name: .long, help: "SubseqDelivType: NOINTERNET, BOUNDBOOK, SERVICE, TECHNICALERROR or BUSINESSNEEDS.") var reason: String = "NOINTERNET"
+
+        func run() async throws {
+            guard let kind = SubsequentDeliveryType(rawValue: reason.uppercased()) else {
+                throw Output.startupFailure("invalid_input", "--reason '\(reason)' is not one of \(SubsequentDeliveryType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let connector = try options.connector()
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            var written: [[String: String]] = []
+            for archive in try await connector.offlineDeliveryArchives(reason: kind) {
+                let path = URL(fileURLWithPath: out).appendingPathComponent(archive.name).path
+                try archive.data.write(to: URL(fileURLWithPath: path))
+                written.append(["file": path, "documents": String(archive.count)])
+            }
+            Output.json(written)
+        }
+    }
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Prints the daily summary of this TCR: invoices, totals by payment method and VAT rate, deposits.")
+        @OptionGroup var options: ConfigOption
+        @Option(name: .long, help: "Business day, YYYY-MM-DD (default today in Montenegro).") var day: String?
+
+        func run() async throws {
+            let date = try day.map { text in
+                guard let parsed = FiscalDate(text) else { throw Output.startupFailure("invalid_input", "--day '\(text)' is not a date such as 2026-11-21") }
+                return parsed
+            } ?? FiscalDate(Date())
+            let connector = try options.connector()
+            Output.json(try await connector.dailyReport(day: date))
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists documents, newest first.")
