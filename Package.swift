@@ -71,7 +71,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "fiscal-bench",
-            dependencies: ["MontenegroFiscal", "FiscalCore"],
+            dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalConnector", "EFISimulator"],
             path: "Benchmarks/fiscal-bench",
             swiftSettings: strict
         ),

@@ -1,14 +1,19 @@
-// Signed invoices per second on one core (build + validate + IIC + XML-DSig), next to the
-// machine's RSA limit: `openssl speed rsa2048` signs per second ÷ 2, since every invoice
-// needs two RSA-2048 signatures (the IIC and the message).
+// Benchmarks that print numbers (never timed tests).
 //
-//     swift run -c release fiscal-bench [rounds]   (default 9)
+//     swift run -c release fiscal-bench [rounds]        signing: invoices per second on one core
+//                                                       (build + validate + IIC + XML-DSig) next to
+//                                                       `openssl speed rsa2048` signs/s ÷ 2
+//     swift build -c release && swift run -c release fiscal-bench connector
+//                                                       the connector: HTTP API throughput and latency
+//                                                       against the local simulator, `fiscalize` process
+//                                                       time, resident memory of `serve`
 
 import FiscalCore
 import Foundation
 import MontenegroFiscal
 
-let seconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 9
+let mode = CommandLine.arguments.dropFirst().first ?? ""
+let seconds = Double(mode) ?? 9
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let identity = try SigningIdentity(contentsOf: root + "/Certificates/taxpayer-modern.p12", password: "test1234")
 
@@ -81,28 +86,36 @@ func median(_ values: [Double]) -> Double {
 
 func label(_ text: String) -> String { text.padding(toLength: 40, withPad: " ", startingAt: 0) }
 
-// CPU speed drifts on shared machines, so the signing runs and `openssl speed` alternate in short
-// rounds and each round's ratio is taken against the RSA rate measured right beside it; both
-// count CPU time, not wall time.
-let rounds = max(3, Int(seconds))
-print("fiscal-bench: one thread, \(rounds) alternating rounds, \(ProcessInfo.processInfo.activeProcessorCount) cores present")
-var plain: [Double] = [], checked: [Double] = [], speeds: [Double] = [], ratios: [Double] = [], checkedRatios: [Double] = []
-var size = 0
-_ = try signingRate(checksSchema: true, duration: 0.3) // warm up: schema compile, allocator
-for _ in 0..<rounds {
-    let a = try signingRate(checksSchema: false, duration: 1)
-    guard let speed = opensslSpeed(seconds: 1) else {
-        print("openssl is not installed: cannot measure the RSA limit")
-        exit(1)
-    }
-    let b = try signingRate(checksSchema: true, duration: 1)
-    size = a.bytes
-    plain.append(a.rate); checked.append(b.rate); speeds.append(speed)
-    ratios.append(a.rate / (speed / 2)); checkedRatios.append(b.rate / (speed / 2))
+if mode == "connector" {
+    try await ConnectorBenchmark.run()
+} else {
+    try runSigningBenchmark()
 }
-print(label("sign (validate, IIC, XML-DSig)") + String(format: "%8.0f invoices/s  (median; %d-byte messages)", median(plain), size))
-print(label("sign + XSD check of every message") + String(format: "%8.0f invoices/s  (median)", median(checked)))
-print(label("openssl speed rsa2048") + String(format: "%8.0f signs/s     -> limit %.0f invoices/s (2 signatures each)", median(speeds), median(speeds) / 2))
-print(String(format: "result: %.1f %% of the RSA limit (median of per-round ratios; target >= 85 %%); with XSD check %.1f %%",
-             median(ratios) * 100, median(checkedRatios) * 100))
-print("rounds: " + ratios.map { String(format: "%.1f%%", $0 * 100) }.joined(separator: " "))
+
+func runSigningBenchmark() throws {
+    // CPU speed drifts on shared machines, so the signing runs and `openssl speed` alternate in short
+    // rounds and each round's ratio is taken against the RSA rate measured right beside it; both
+    // count CPU time, not wall time.
+    let rounds = max(3, Int(seconds))
+    print("fiscal-bench: one thread, \(rounds) alternating rounds, \(ProcessInfo.processInfo.activeProcessorCount) cores present")
+    var plain: [Double] = [], checked: [Double] = [], speeds: [Double] = [], ratios: [Double] = [], checkedRatios: [Double] = []
+    var size = 0
+    _ = try signingRate(checksSchema: true, duration: 0.3) // warm up: schema compile, allocator
+    for _ in 0..<rounds {
+        let a = try signingRate(checksSchema: false, duration: 1)
+        guard let speed = opensslSpeed(seconds: 1) else {
+            print("openssl is not installed: cannot measure the RSA limit")
+            exit(1)
+        }
+        let b = try signingRate(checksSchema: true, duration: 1)
+        size = a.bytes
+        plain.append(a.rate); checked.append(b.rate); speeds.append(speed)
+        ratios.append(a.rate / (speed / 2)); checkedRatios.append(b.rate / (speed / 2))
+    }
+    print(label("sign (validate, IIC, XML-DSig)") + String(format: "%8.0f invoices/s  (median; %d-byte messages)", median(plain), size))
+    print(label("sign + XSD check of every message") + String(format: "%8.0f invoices/s  (median)", median(checked)))
+    print(label("openssl speed rsa2048") + String(format: "%8.0f signs/s     -> limit %.0f invoices/s (2 signatures each)", median(speeds), median(speeds) / 2))
+    print(String(format: "result: %.1f %% of the RSA limit (median of per-round ratios; target >= 85 %%); with XSD check %.1f %%",
+                 median(ratios) * 100, median(checkedRatios) * 100))
+    print("rounds: " + ratios.map { String(format: "%.1f%%", $0 * 100) }.joined(separator: " "))
+}

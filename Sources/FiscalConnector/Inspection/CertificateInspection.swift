@@ -54,13 +54,12 @@ public struct CertificateInspection: Sendable, Codable, Equatable {
         var problems: [String] = []
         var warnings: [String] = []
         let days = certificate.daysUntilExpiry(from: now)
-        let formatter = ISO8601DateFormatter()
-        if now > certificate.notAfter {
-            problems.append("the certificate expired on \(formatter.string(from: certificate.notAfter)); the tax authority refuses expired certificates (error 36): order a new one from the CA")
+                if now > certificate.notAfter {
+            problems.append("the certificate expired on \(ISOTime.string(certificate.notAfter)); the tax authority refuses expired certificates (error 36): order a new one from the CA")
         } else if now < certificate.notBefore {
-            problems.append("the certificate is valid only from \(formatter.string(from: certificate.notBefore))")
+            problems.append("the certificate is valid only from \(ISOTime.string(certificate.notBefore))")
         } else if days <= warningDays {
-            warnings.append("the certificate expires in \(days) day\(days == 1 ? "" : "s") (\(formatter.string(from: certificate.notAfter))): order its renewal now")
+            warnings.append("the certificate expires in \(days) day\(days == 1 ? "" : "s") (\(ISOTime.string(certificate.notAfter))): order its renewal now")
         }
         if let tin = certificate.taxpayerTIN {
             if let expectedTIN, expectedTIN != tin.value {
@@ -71,8 +70,8 @@ public struct CertificateInspection: Sendable, Codable, Equatable {
         }
         return CertificateInspection(
             file: file, subject: certificate.subject, issuer: certificate.issuer, serialNumber: certificate.serialNumber,
-            tin: certificate.taxpayerTIN?.value, validFrom: formatter.string(from: certificate.notBefore),
-            validUntil: formatter.string(from: certificate.notAfter), daysLeft: days, accepted: problems.isEmpty,
+            tin: certificate.taxpayerTIN?.value, validFrom: ISOTime.string(certificate.notBefore),
+            validUntil: ISOTime.string(certificate.notAfter), daysLeft: days, accepted: problems.isEmpty,
             problems: problems, warnings: warnings
         )
     }

@@ -32,11 +32,10 @@ extension Connector {
         let environment = configuration.taxAuthority.environment.rawValue
         guard let pending = try? await journal.pending(environment: environment) else { return report }
         let now = clock()
-        let formatter = ISO8601DateFormatter()
-        for entry in pending {
+                for entry in pending {
             let document = entry.document
             if let last = entry.lastAttempt, !force,
-               let finished = formatter.date(from: last.finishedAt),
+               let finished = ISOTime.date(last.finishedAt),
                now.timeIntervalSince(finished) < backoff(afterFailures: entry.attempts.count) {
                 report.waiting.append(document.reference)
                 continue
@@ -50,7 +49,7 @@ extension Connector {
                 report.stillPending.append(document.reference)
                 continue
             }
-            let updated = await deliver(message, for: document, firstMessage: false)
+            let updated = await deliver(message, for: document, firstMessage: false, previousAttempts: entry.attempts)
             switch updated.state {
             case .fiscalized: report.fiscalized.append(document.reference)
             case .rejected: report.rejected.append(document.reference)

@@ -53,8 +53,8 @@ extension Connector {
                     year: nil, ordinal: nil, number: nil, businessDay: FiscalDate(now).description, operation: operation.rawValue,
                     iic: nil, iicSignature: nil, issuedAt: changedAt.text, total: amount.formatted(2), payload: Self.encode(deposit),
                     requestXML: signed.xml, messageUUID: signed.header.uuid, qrURL: nil, warnings: "[]",
-                    createdAt: ISO8601DateFormatter().string(from: now),
-                    deadline: ISO8601DateFormatter().string(from: now.addingTimeInterval(Double(Self.deadlineHours) * 3600))
+                    createdAt: ISOTime.string(now),
+                    deadline: ISOTime.string(now.addingTimeInterval(Double(Self.deadlineHours) * 3600))
                 )
             }
         } catch let error as ValidationError {
@@ -99,7 +99,7 @@ extension Connector {
                     year: nil, ordinal: nil, number: nil, businessDay: FiscalDate(now).description, operation: type?.rawValue,
                     iic: nil, iicSignature: nil, issuedAt: FiscalTimestamp(now).text, total: "0.00", payload: Self.encode(registration),
                     requestXML: signed.xml, messageUUID: signed.header.uuid, qrURL: nil, warnings: "[]",
-                    createdAt: ISO8601DateFormatter().string(from: now), deadline: ISO8601DateFormatter().string(from: now)
+                    createdAt: ISOTime.string(now), deadline: ISOTime.string(now)
                 )
             }) else { return FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "duplicate registration reference")) }
             entry = issued

@@ -33,8 +33,8 @@ extension Connector {
         // Validate before anything is journaled: a bad request issues nothing.
         let preview: Invoice
         do {
-            let nextOrdinal = ((try? await journal.lastOrdinal(scope)) ?? 0) + 1
-            preview = try request.invoice(configuration: configuration, ordinal: nextOrdinal, issuedAt: issuedAt)
+            // The ordinal does not change what validation finds; the real one is allocated when journaling.
+            preview = try request.invoice(configuration: configuration, ordinal: 1, issuedAt: issuedAt)
             _ = try InvoiceValidator.validated(preview, certificateTIN: certificate.taxpayerTIN)
         } catch {
             return .invalid(error, reference: request.reference)
@@ -53,7 +53,8 @@ extension Connector {
             }
         }
 
-        if let existing = try? await journal.entry(reference: request.reference), existing.document.contentHash == request.contentHash {
+        let contentHash = request.contentHash
+        if let existing = try? await journal.entry(reference: request.reference), existing.document.contentHash == contentHash {
             return result(for: existing)
         }
         if preview.paymentKind == .cash, preview.kind != .summary, preview.kind != .periodical {
@@ -69,19 +70,19 @@ extension Connector {
         let outcome: Journal.IssueOutcome
         let issueWarnings = warnings
         do {
-            outcome = try await journal.issue(reference: request.reference, contentHash: request.contentHash, ordinalScope: scope) { ordinal in
+            outcome = try await journal.issue(reference: request.reference, contentHash: contentHash, ordinalScope: scope) { ordinal in
                 let invoice = try request.invoice(configuration: self.configuration, ordinal: ordinal ?? 1, issuedAt: issuedAt)
                 let signed = try self.signer.sign(invoice, header: MessageHeader(sentAt: FiscalTimestamp(self.clock())))
                 return JournalDocument(
-                    id: nil, kind: "invoice", reference: request.reference, contentHash: request.contentHash, environment: environment,
+                    id: nil, kind: "invoice", reference: request.reference, contentHash: contentHash, environment: environment,
                     tin: self.configuration.taxpayer.tin, businessUnit: self.configuration.device.businessUnit, tcr: self.configuration.device.tcr,
                     year: scope.year, ordinal: invoice.ordinal, number: invoice.number, businessDay: FiscalDate(issuedAt.date).description,
                     operation: invoice.paymentKind.rawValue, iic: signed.iic.code, iicSignature: signed.iic.signature,
                     issuedAt: issuedAt.text, total: signed.amounts.totals.price.formatted(2), payload: Self.encode(invoice),
                     requestXML: signed.message.xml, messageUUID: signed.message.header.uuid,
                     qrURL: signed.verificationURL(self.configuration.taxAuthority.environment), warnings: Self.encode(issueWarnings),
-                    createdAt: ISO8601DateFormatter().string(from: now),
-                    deadline: ISO8601DateFormatter().string(from: now.addingTimeInterval(Double(Self.deadlineHours) * 3600))
+                    createdAt: ISOTime.string(now),
+                    deadline: ISOTime.string(now.addingTimeInterval(Double(Self.deadlineHours) * 3600))
                 )
             }
         } catch let error as ValidationError {

@@ -38,8 +38,7 @@ extension Connector {
         let now = clock()
         let environment = configuration.taxAuthority.environment.rawValue
         let pending = try await journal.pending(environment: environment)
-        let formatter = ISO8601DateFormatter()
-        let deadlines = pending.compactMap { formatter.date(from: $0.document.deadline) }.sorted()
+                let deadlines = pending.compactMap { ISOTime.date($0.document.deadline) }.sorted()
         var warnings = standingWarnings(now: now)
         let overdue = deadlines.filter { $0 < now }.count
         if overdue > 0 {
@@ -47,17 +46,17 @@ extension Connector {
         }
         if let oldest = deadlines.first, oldest >= now, oldest.timeIntervalSince(now) < Double(configuration.delivery.deadlineWarningHours) * 3600 {
             let hours = Int((oldest.timeIntervalSince(now) / 3600).rounded())
-            warnings.append("\(pending.count) document\(pending.count == 1 ? "" : "s") not yet fiscalized; the oldest must be delivered within \(hours) hour\(hours == 1 ? "" : "s") (by \(formatter.string(from: oldest)))")
+            warnings.append("\(pending.count) document\(pending.count == 1 ? "" : "s") not yet fiscalized; the oldest must be delivered within \(hours) hour\(hours == 1 ? "" : "s") (by \(ISOTime.string(oldest)))")
         }
         let issued = FiscalTimestamp(now)
         let scope = Journal.OrdinalScope(environment: environment, tcr: configuration.device.tcr, year: issued.montenegroYear)
         return ConnectorStatus(
             environment: environment, endpoint: configuration.taxAuthority.url, tin: configuration.taxpayer.tin,
             businessUnit: configuration.device.businessUnit, tcr: configuration.device.tcr,
-            certificateSubject: certificate.subject, certificateExpires: formatter.string(from: certificate.notAfter),
+            certificateSubject: certificate.subject, certificateExpires: ISOTime.string(certificate.notAfter),
             certificateDaysLeft: certificate.daysUntilExpiry(from: now), licenseExpires: license.expires.description,
             licenseEnvironments: license.environments, pendingCount: pending.count,
-            oldestPendingDeadline: deadlines.first.map(formatter.string(from:)), overdueCount: overdue,
+            oldestPendingDeadline: deadlines.first.map(ISOTime.string), overdueCount: overdue,
             lastContact: try await journal.lastContact(), nextOrdinal: try await journal.lastOrdinal(scope) + 1,
             initialDepositToday: try await journal.hasInitialDeposit(environment: environment, tcr: configuration.device.tcr, day: FiscalDate(now).description),
             warnings: warnings

@@ -117,7 +117,7 @@ public final class Connector: Sendable {
         var warnings: [String] = []
         let days = certificate.daysUntilExpiry(from: now)
         if days <= CertificateInspection.warningDays {
-            warnings.append("the signing certificate expires in \(days) day\(days == 1 ? "" : "s") (\(ISO8601DateFormatter().string(from: certificate.notAfter))): install the renewed certificate before then")
+            warnings.append("the signing certificate expires in \(days) day\(days == 1 ? "" : "s") (\(ISOTime.string(certificate.notAfter))): install the renewed certificate before then")
         }
         let left = FiscalDate(now).days(until: license.expires)
         if left <= 30 {
@@ -138,10 +138,10 @@ public final class Connector: Sendable {
     }
 
     /// Sends a message for a journaled document and records the outcome.
-    func deliver(_ message: SignedMessage, for document: JournalDocument, firstMessage: Bool) async -> JournalEntry {
-        let started = ISO8601DateFormatter().string(from: clock())
+    func deliver(_ message: SignedMessage, for document: JournalDocument, firstMessage: Bool, previousAttempts: [JournalAttempt] = []) async -> JournalEntry {
+        let started = ISOTime.string(clock())
         let outcome = await client.send(message)
-        let finished = ISO8601DateFormatter().string(from: clock())
+        let finished = ISOTime.string(clock())
         var attempt = JournalAttempt(
             id: nil, documentID: document.id!, number: 0, messageUUID: message.header.uuid,
             subsequentDelivery: message.header.subsequentDelivery?.rawValue, startedAt: started, finishedAt: finished,
@@ -169,12 +169,13 @@ public final class Connector: Sendable {
                 }
             }
         }
+        var attempts = previousAttempts
         do {
-            try await journal.record(attempt)
+            attempts.append(try await journal.record(attempt))
         } catch {
             // The attempt is lost from the journal, never the document: it stays pending and is delivered again.
         }
-        return (try? await journal.entry(id: document.id!)) ?? JournalEntry(document: document, attempts: [attempt])
+        return JournalEntry(document: document, attempts: attempts)
     }
 
     /// Signs a journaled document again for a later delivery: same content and IIC, new header.

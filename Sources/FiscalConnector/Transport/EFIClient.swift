@@ -31,11 +31,7 @@ public struct EFIClient: Sendable {
         let body = Array(message.soapEnvelope.utf8)
         let headers = ["Content-Type: text/xml; charset=utf-8", "SOAPAction: \"\(message.kind.soapAction)\"", "Expect:"]
         let (url, caFile, timeout) = (self.url, self.caFile, self.timeoutSeconds)
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPAnswer, TransportFailure>, Never>) in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Self.post(url: url, body: body, headers: headers, timeout: timeout, caFile: caFile))
-            }
-        }
+        let result = await Self.blocking { Self.post(url: url, body: body, headers: headers, timeout: timeout, caFile: caFile) }
         switch result {
         case .failure(let failure):
             return .failed(failure)
@@ -76,14 +72,24 @@ public struct EFIClient: Sendable {
         return .answered(response, xml: xml)
     }
 
-    struct HTTPAnswer: Sendable {
-        let status: Int
-        let body: [UInt8]
+    package struct HTTPAnswer: Sendable {
+        package let status: Int
+        package let body: [UInt8]
+    }
+
+    /// Runs blocking work on a thread of its own. Not on Dispatch's global queues: their threads
+    /// are shared with Swift concurrency on Linux, and a few blocked requests would starve it.
+    package static func blocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: work()) }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
     }
 
     static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
-    static func post(url: String, body: [UInt8], headers: [String], timeout: Double, caFile: String?) -> Result<HTTPAnswer, TransportFailure> {
+    package static func post(url: String, body: [UInt8], headers: [String], timeout: Double, caFile: String?) -> Result<HTTPAnswer, TransportFailure> {
         _ = globalInit
         guard let handle = curl_easy_init() else { return .failure(TransportFailure(.connection, "cannot start an HTTP client (libcurl)")) }
         defer { curl_easy_cleanup(handle) }
