@@ -296,3 +296,28 @@ final class TestClock: @unchecked Sendable {
 
     func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 }
+
+@Suite struct ExpiryWarningTests {
+    @Test func warnsThirtyDaysBeforeTheCertificateExpires() async throws {
+        let harness = try await ConnectorHarness.start()
+        defer { Task { await harness.stop() } }
+        // The test seal is valid until 2036-12-31 23:59:59 UTC.
+        let soon = ISO8601DateFormatter().date(from: "2036-12-15T12:00:00Z")!
+        let connector = try harness.connector(clock: { soon })
+        let status = try await connector.status()
+        #expect(status.certificateDaysLeft == 16)
+        #expect(status.warnings.contains { $0.contains("certificate expires in 16 days") })
+        let result = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "W-1", cash: false))
+        #expect(result.warnings.contains { $0.contains("certificate expires in 16 days") })
+        let early = try harness.connector(clock: { ISO8601DateFormatter().date(from: "2036-11-01T12:00:00Z")! })
+        #expect(try await early.status().warnings.allSatisfy { !$0.contains("certificate expires") })
+    }
+
+    @Test func warnsBeforeTheLicenseExpires() async throws {
+        let harness = try await ConnectorHarness.start()
+        defer { Task { await harness.stop() } }
+        let expires = FiscalDate(Date()).adding(days: 10)
+        let connector = try harness.connector(harness.configuration(license: harness.license(expires: expires)))
+        #expect(try await connector.status().warnings.contains { $0.contains("license expires on \(expires)") })
+    }
+}

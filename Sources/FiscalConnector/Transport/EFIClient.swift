@@ -2,6 +2,7 @@ import CCurl
 public import FiscalCore
 import Foundation
 public import MontenegroFiscal
+import Synchronization
 
 /// Sends signed messages to the tax authority over HTTPS (libcurl) and reads the answer.
 ///
@@ -42,8 +43,9 @@ public struct EFIClient: Sendable {
 
     func interpret(_ answer: HTTPAnswer, for message: SignedMessage) -> TransportOutcome {
         let response: EFIResponse
+        let signature: SignatureCheck?
         do {
-            response = try ResponseParser.parse(answer.body)
+            (response, signature) = try ResponseParser.parse(answer.body, verifyingWith: trustedSigners)
         } catch where answer.status >= 400 {
             let text = String(decoding: answer.body.prefix(120), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             return .failed(TransportFailure(.unreadableAnswer, "the tax authority answered HTTP \(answer.status)\(text.isEmpty ? "" : ": \(text)")"))
@@ -57,9 +59,8 @@ public struct EFIClient: Sendable {
             return .failed(TransportFailure(.unreadableAnswer, "HTTP \(answer.status) with a non-fault answer"))
         }
         if !trustedSigners.isEmpty {
-            let check = SignatureVerifier.verify(answer.body, trusting: trustedSigners)
-            guard case .valid(let signer) = check else {
-                return .failed(TransportFailure(.untrustedAnswer, "the answer's signature does not verify (\(check)); it is not trusted as proof of fiscalization"))
+            guard let check = signature, case .valid(let signer) = check else {
+                return .failed(TransportFailure(.untrustedAnswer, "the answer's signature does not verify (\(signature.map { "\($0)" } ?? "no signature")); it is not trusted as proof of fiscalization"))
             }
             // A CA also certifies taxpayers: only a configured certificate or the tax authority's own may sign answers.
             guard trustedSigners.contains(signer) || signer.taxpayerTIN?.value == EFIEnvironment.taxAuthorityTIN else {
@@ -89,10 +90,38 @@ public struct EFIClient: Sendable {
 
     static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
+    /// Reused easy handles: each keeps its connection to the service alive between requests.
+    static let handles = HandlePool()
+
+    final class HandlePool: Sendable {
+        private let idle = Mutex<[CurlHandle]>([])
+
+        struct CurlHandle: @unchecked Sendable {
+            let pointer: UnsafeMutableRawPointer
+        }
+
+        func take() -> UnsafeMutableRawPointer? {
+            if let handle = idle.withLock({ $0.popLast() }) {
+                curl_easy_reset(handle.pointer)
+                return handle.pointer
+            }
+            return curl_easy_init()
+        }
+
+        func give(_ handle: UnsafeMutableRawPointer) {
+            let kept = idle.withLock { pool -> Bool in
+                guard pool.count < 16 else { return false }
+                pool.append(CurlHandle(pointer: handle))
+                return true
+            }
+            if !kept { curl_easy_cleanup(handle) }
+        }
+    }
+
     package static func post(url: String, body: [UInt8], headers: [String], timeout: Double, caFile: String?) -> Result<HTTPAnswer, TransportFailure> {
         _ = globalInit
-        guard let handle = curl_easy_init() else { return .failure(TransportFailure(.connection, "cannot start an HTTP client (libcurl)")) }
-        defer { curl_easy_cleanup(handle) }
+        guard let handle = handles.take() else { return .failure(TransportFailure(.connection, "cannot start an HTTP client (libcurl)")) }
+        defer { handles.give(handle) }
         var list: UnsafeMutablePointer<curl_slist>?
         for header in headers { list = curl_slist_append(list, header) }
         defer { curl_slist_free_all(list) }

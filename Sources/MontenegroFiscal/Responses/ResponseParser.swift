@@ -1,15 +1,33 @@
 import CLibXML2
 
+public import FiscalCore
+
 /// Reads the service's answers by local name, whatever the prefixes.
 public enum ResponseParser {
     /// Parses a SOAP envelope or a bare response element.
     public static func parse(_ bytes: [UInt8]) throws(ResponseError) -> EFIResponse {
-        let document: XMLDocument
+        try parse(document(bytes))
+    }
+
+    /// Parses an answer and checks its signature in one pass (faults are not signed: their check
+    /// is nil).
+    public static func parse(_ bytes: [UInt8], verifyingWith trusted: [Certificate]) throws(ResponseError) -> (response: EFIResponse, signature: SignatureCheck?) {
+        let document = try document(bytes)
+        let response = try parse(document)
+        if case .fault = response { return (response, nil) }
+        guard let element = SignatureVerifier.signedElement(document) else { return (response, nil) }
+        return (response, SignatureVerifier.verify(element: element, in: document, trusting: trusted, at: nil))
+    }
+
+    private static func document(_ bytes: [UInt8]) throws(ResponseError) -> XMLDocument {
         do {
-            document = try XMLDocument(bytes)
+            return try XMLDocument(bytes)
         } catch {
             throw ResponseError(.malformed, "the answer is not well-formed XML: \(error.message)")
         }
+    }
+
+    static func parse(_ document: XMLDocument) throws(ResponseError) -> EFIResponse {
         guard let element = SignatureVerifier.signedElement(document) else {
             throw ResponseError(.malformed, "the answer is empty or its SOAP Body holds no element")
         }
