@@ -1,3 +1,4 @@
+public import FiscalCore
 import Foundation
 import GRDB
 
@@ -102,7 +103,7 @@ public struct Journal: Sendable {
 }
 
 /// A journal that cannot be used.
-public struct JournalError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct JournalError: CodedError {
     /// The closed set of reasons.
     public enum Code: String, Sendable {
         /// The file cannot be opened or written.
@@ -124,7 +125,5 @@ public struct JournalError: Error, Sendable, Equatable, CustomStringConvertible 
         self.message = message
     }
 
-    public var description: String { message }
 
-    public static func == (lhs: JournalError, rhs: JournalError) -> Bool { lhs.code == rhs.code }
 }

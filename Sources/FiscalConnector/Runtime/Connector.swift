@@ -202,7 +202,7 @@ public final class Connector: Sendable {
 }
 
 /// Why the connector cannot start.
-public struct ConnectorError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ConnectorError: CodedError {
     /// The closed set of reasons.
     public enum Code: String, Sendable {
         /// The configuration file is wrong.
@@ -226,7 +226,5 @@ public struct ConnectorError: Error, Sendable, Equatable, CustomStringConvertibl
         self.message = message
     }
 
-    public var description: String { message }
 
-    public static func == (lhs: ConnectorError, rhs: ConnectorError) -> Bool { lhs.code == rhs.code }
 }

@@ -177,7 +177,7 @@ public enum TransportOutcome: Sendable {
 }
 
 /// Why no usable answer arrived.
-public struct TransportFailure: Error, Sendable, Equatable, CustomStringConvertible {
+public struct TransportFailure: CodedError {
     /// The closed set of reasons.
     public enum Code: String, Sendable, Codable {
         /// No answer in time.
@@ -203,9 +203,7 @@ public struct TransportFailure: Error, Sendable, Equatable, CustomStringConverti
         self.message = message
     }
 
-    public var description: String { message }
 
-    public static func == (lhs: TransportFailure, rhs: TransportFailure) -> Bool { lhs.code == rhs.code }
 }
 
 extension EFIResponse {

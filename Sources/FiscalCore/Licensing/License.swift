@@ -121,7 +121,7 @@ public struct License: Sendable, Hashable, Codable {
 }
 
 /// Why a license or key cannot be used.
-public struct LicenseError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct LicenseError: CodedError {
     /// The closed set of reasons.
     public enum Code: String, Sendable {
         /// Not a token, or its fields are invalid.
@@ -157,7 +157,5 @@ public struct LicenseError: Error, Sendable, Equatable, CustomStringConvertible 
         self.message = message
     }
 
-    public var description: String { message }
 
-    public static func == (lhs: LicenseError, rhs: LicenseError) -> Bool { lhs.code == rhs.code }
 }

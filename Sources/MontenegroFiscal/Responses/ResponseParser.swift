@@ -74,7 +74,7 @@ public enum ResponseParser {
 }
 
 /// An answer that could not be read.
-public struct ResponseError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ResponseError: CodedError {
     /// The closed set of reasons.
     public enum Code: String, Sendable {
         /// Not XML, or empty.
@@ -95,9 +95,7 @@ public struct ResponseError: Error, Sendable, Equatable, CustomStringConvertible
         self.message = message
     }
 
-    public var description: String { message }
 
-    public static func == (lhs: ResponseError, rhs: ResponseError) -> Bool { lhs.code == rhs.code }
 }
 
 extension String {
