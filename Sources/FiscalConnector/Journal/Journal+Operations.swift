@@ -47,6 +47,9 @@ extension Journal {
             }
             var document = try make(ordinal)
             try document.insert(db)
+            if document.kind != "tcr" {
+                try db.execute(sql: "INSERT INTO open_document (document_id) VALUES (?)", arguments: [document.id])
+            }
             return .issued(JournalEntry(document: document, attempts: []))
         }
     }
@@ -58,6 +61,9 @@ extension Journal {
             var attempt = attempt
             attempt.number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM attempt WHERE document_id = ?", arguments: [attempt.documentID]) ?? 0) + 1
             try attempt.insert(db)
+            if attempt.outcome != "failed" {
+                try db.execute(sql: "DELETE FROM open_document WHERE document_id = ?", arguments: [attempt.documentID])
+            }
             return attempt
         }
     }
@@ -95,9 +101,8 @@ extension Journal {
     public func pending(environment: String) async throws -> [JournalEntry] {
         try await pool.read { db in
             let documents = try JournalDocument.fetchAll(db, sql: """
-                SELECT * FROM document d WHERE d.environment = ? AND d.kind != 'tcr' AND NOT EXISTS (
-                    SELECT 1 FROM attempt a WHERE a.document_id = d.id AND a.outcome IN ('fiscalized', 'rejected'))
-                ORDER BY d.id
+                SELECT d.* FROM open_document o JOIN document d ON d.id = o.document_id
+                WHERE d.environment = ? ORDER BY d.id
                 """, arguments: [environment])
             return try documents.map { try entry($0, db) }
         }
@@ -125,7 +130,7 @@ extension Journal {
     /// When the tax authority last answered (any answer, fault included), if ever.
     public func lastContact() async throws -> String? {
         try await pool.read { db in
-            try String.fetchOne(db, sql: "SELECT MAX(finished_at) FROM attempt WHERE outcome IN ('fiscalized', 'rejected') OR fault_code IS NOT NULL")
+            try String.fetchOne(db, sql: "SELECT finished_at FROM attempt WHERE outcome IN ('fiscalized', 'rejected') OR fault_code IS NOT NULL ORDER BY id DESC LIMIT 1")
         }
     }
 

@@ -98,6 +98,16 @@ public struct Journal: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'fiscal records are append-only'); END;
                 """)
         }
+        migrator.registerMigration("v2-open-documents") { db in
+            // An index of documents still waiting for a final outcome, so the deliverer never scans
+            // the whole journal. Not a fiscal record: a row goes when its document's outcome is final.
+            try db.execute(sql: """
+                CREATE TABLE open_document (document_id INTEGER PRIMARY KEY REFERENCES document (id));
+                INSERT INTO open_document (document_id)
+                    SELECT d.id FROM document d WHERE d.kind != 'tcr' AND NOT EXISTS (
+                        SELECT 1 FROM attempt a WHERE a.document_id = d.id AND a.outcome IN ('fiscalized', 'rejected'));
+                """)
+        }
         return migrator
     }
 }
