@@ -149,7 +149,7 @@ enum ConnectorBenchmark {
         print("fiscal-bench connector: serve as its own process, simulator in the benchmark, 127.0.0.1, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         line("signing an invoice (2 RSA signatures)", String(format: "p50 %.2f ms", percentile(signing, 50)))
         line("simulator handling a request", String(format: "p50 %.2f ms", percentile(simulating, 50)))
-        line("HTTP API, one client", String(format: "p50 %.2f ms, p99 %.2f ms", percentile(latencies, 50), percentile(latencies, 99)))
+        line("HTTP API, one client", String(format: "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms", percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)))
         line("connector's own share at p99", String(format: "%.2f ms over signing + simulator (target < 5 ms)", percentile(latencies, 99) - floor))
         line("HTTP API, 8 clients", String(format: "%.0f invoices/s, p50 %.2f ms, p99 %.2f ms", Double(loaded.count) / elapsed, percentile(loaded, 50), percentile(loaded, 99)))
         line("fiscalize command, process start included", String(format: "median %.1f ms, p90 %.1f ms (target < 150 ms)", percentile(invocations, 50), percentile(invocations, 90)))
