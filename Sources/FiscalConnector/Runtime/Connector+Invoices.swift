@@ -54,11 +54,13 @@ extension Connector {
         }
 
         let contentHash = request.contentHash
-        if let existing = try? await journal.entry(reference: request.reference), existing.document.contentHash == contentHash {
-            return result(for: existing)
-        }
+        // A CASH invoice needs the day's INITIAL deposit first, unless it is a replay of a stored one.
+        // (Everything else goes straight to the journal, which answers replays itself.)
         if preview.paymentKind == .cash, preview.kind != .summary, preview.kind != .periodical {
             let day = FiscalDate(issuedAt.date)
+            if let existing = try? await journal.entry(reference: request.reference), existing.document.contentHash == contentHash {
+                return result(for: existing)
+            }
             switch await depositGate.run({ await self.ensureInitialDeposit(day: day, now: now) }) {
             case .present: break
             case .registered(let warning): warnings.append(warning)
