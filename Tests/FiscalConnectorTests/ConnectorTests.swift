@@ -321,3 +321,33 @@ final class TestClock: @unchecked Sendable {
         #expect(try await connector.status().warnings.contains { $0.contains("license expires on \(expires)") })
     }
 }
+
+@Suite struct ConcurrentReplayTests {
+    @Test func theSameReferenceAtOnceIssuesOnceAndAnswersAlike() async throws {
+        let harness = try await ConnectorHarness.start()
+        defer { Task { await harness.stop() } }
+        let connector = try harness.connector()
+        let results = await withTaskGroup(of: FiscalizationResult.self) { group in
+            for _ in 0..<8 { group.addTask { await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "SAME-1")) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0.status == .fiscalized }, "\(results.map(\.status))")
+        #expect(Set(results.compactMap(\.fic)).count == 1)
+        #expect(try await connector.journal.entries(kind: "invoice").count == 1)
+        #expect(await harness.simulator.invoices.count == 1)
+    }
+
+    @Test func theDelivererNeverTakesAFreshInvoiceFromItsOwnCall() async throws {
+        let harness = try await ConnectorHarness.start(requireInitialDeposit: false)
+        defer { Task { await harness.stop() } }
+        let connector = try harness.connector()
+        // The deliverer runs continuously while invoices are issued.
+        let deliverer = Task { while !Task.isCancelled { _ = await connector.deliverPending(force: true) } }
+        var results: [FiscalizationResult] = []
+        for index in 0..<30 { results.append(await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "FRESH-\(index)", cash: false))) }
+        deliverer.cancel()
+        #expect(results.allSatisfy { $0.status == .fiscalized }, "\(results.map(\.status))")
+        let deliveries = await harness.simulator.invoices.map(\.deliveries)
+        #expect(deliveries.allSatisfy { $0 == 1 }, "each invoice sent once, first without SubseqDelivType")
+    }
+}

@@ -32,16 +32,18 @@ extension Connector {
         let environment = configuration.taxAuthority.environment.rawValue
         guard let pending = try? await journal.pending(environment: environment) else { return report }
         let now = clock()
-                for entry in pending {
-            let document = entry.document
-            if let last = entry.lastAttempt, !force,
+                for listed in pending {
+            let document = listed.document
+            if let last = listed.lastAttempt, !force,
                let finished = ISOTime.date(last.finishedAt),
-               now.timeIntervalSince(finished) < backoff(afterFailures: entry.attempts.count) {
+               now.timeIntervalSince(finished) < backoff(afterFailures: listed.attempts.count) {
                 report.waiting.append(document.reference)
                 continue
             }
-            guard claim(document.id!) else { continue }
-            defer { release(document.id!) }
+            guard claim(document.reference) else { continue }
+            defer { release(document.reference) }
+            // Read it again under the claim: the call that issued it may have delivered it meanwhile.
+            guard let entry = try? await journal.entry(id: document.id!), entry.state == .pending else { continue }
             let message: SignedMessage
             do {
                 message = try resign(document, reason: subsequentDeliveryReason(entry))

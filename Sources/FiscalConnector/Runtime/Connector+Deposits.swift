@@ -43,6 +43,11 @@ extension Connector {
         let reference = reference ?? "deposit-\(MessageHeader(sentAt: changedAt).uuid)"
         let hash = Hex.upper(Digest.sha256(Array("\(operation.rawValue)|\(amount.formatted(2))|\(reference)".utf8)))
         let environment = configuration.taxAuthority.environment.rawValue
+        guard await acquire(reference) else {
+            return FiscalizationResult(status: .rejected, reference: reference,
+                                       error: .init(code: "in_progress", message: "the deposit '\(reference)' is being registered by another call right now", field: "reference"))
+        }
+        defer { release(reference) }
         let outcome: Journal.IssueOutcome
         do {
             outcome = try await journal.issue(reference: reference, contentHash: hash, ordinalScope: nil) { _ in
@@ -67,8 +72,6 @@ extension Connector {
             return result(for: entry)
         case .issued(let entry):
             let document = entry.document
-            guard claim(document.id!) else { return result(for: entry) }
-            defer { release(document.id!) }
             let message = SignedMessage(kind: .registerCashDeposit, header: MessageHeader(uuid: document.messageUUID, sentAt: changedAt), xml: document.requestXML)
             return result(for: await deliver(message, for: document, firstMessage: true))
         }

@@ -69,6 +69,12 @@ extension Connector {
             }
         }
 
+        // Held from before the commit until the first delivery is recorded (see `claim`).
+        guard await acquire(request.reference) else {
+            return FiscalizationResult(status: .rejected, reference: request.reference, warnings: warnings,
+                                       error: .init(code: "in_progress", message: "the invoice '\(request.reference)' is still being delivered by another call: ask for its result (GET /v1/invoices/{reference} or journal show) in a moment", field: "reference"))
+        }
+        defer { release(request.reference) }
         let outcome: Journal.IssueOutcome
         let issueWarnings = warnings
         do {
@@ -100,8 +106,6 @@ extension Connector {
             return result(for: entry)
         case .issued(let entry):
             let document = entry.document
-            guard claim(document.id!) else { return result(for: entry) }
-            defer { release(document.id!) }
             let message = SignedMessage(kind: .registerInvoice, header: MessageHeader(uuid: document.messageUUID, sentAt: FiscalTimestamp(now)), xml: document.requestXML)
             return result(for: await deliver(message, for: document, firstMessage: true))
         }

@@ -18,7 +18,7 @@ public final class Connector: Sendable {
     let signer: MessageSigner
     let client: EFIClient
     let clock: @Sendable () -> Date
-    private let inFlight = Mutex<Set<Int64>>([])
+    private let inFlight = Mutex<Set<String>>([])
     let depositGate = SerialGate()
 
     /// Hours within which a deferred document must be fiscalized.
@@ -128,13 +128,26 @@ public final class Connector: Sendable {
 
     // MARK: - sending
 
-    /// Marks a document as being sent by this process; false if it already is.
-    func claim(_ id: Int64) -> Bool {
-        inFlight.withLock { $0.insert(id).inserted }
+    /// Marks a document (by reference) as being issued or sent by this process; false if it
+    /// already is. Issuing claims before the document is committed, so the background deliverer
+    /// never takes a fresh document from the call that is about to send it.
+    func claim(_ reference: String) -> Bool {
+        inFlight.withLock { $0.insert(reference).inserted }
     }
 
-    func release(_ id: Int64) {
-        _ = inFlight.withLock { $0.remove(id) }
+    /// Claims `reference`, waiting while another call of this process holds it (a retry of the
+    /// same invoice then gets the first call's result). False only if it stays held too long.
+    func acquire(_ reference: String) async -> Bool {
+        let limit = ContinuousClock.now + .seconds(configuration.taxAuthority.timeoutSeconds * 2 + 5)
+        while !claim(reference) {
+            guard ContinuousClock.now < limit else { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
+    func release(_ reference: String) {
+        _ = inFlight.withLock { $0.remove(reference) }
     }
 
     /// Sends a message for a journaled document and records the outcome.
