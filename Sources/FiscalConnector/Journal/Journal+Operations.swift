@@ -27,12 +27,13 @@ extension Journal {
         }
     }
 
-    /// Journals a new document in one transaction: returns the stored one if `reference` is known
+    /// Journals a new document in one transaction (blocking: call it off the cooperative pool,
+    /// e.g. inside ``Connector``'s own threads): returns the stored one if `reference` is known
     /// (and throws if its content differs); otherwise allocates the next ordinal of `scope` (for
     /// invoices), lets `make` build and sign the document with it, and commits it.
     public func issue(reference: String, contentHash: String, ordinalScope scope: OrdinalScope?,
-                      make: @escaping @Sendable (_ ordinal: Int?) throws -> JournalDocument) async throws -> IssueOutcome {
-        try await pool.write { db in
+                      make: (_ ordinal: Int?) throws -> JournalDocument) throws -> IssueOutcome {
+        try pool.write { db in
             if let existing = try JournalDocument.filter(Column("reference") == reference).fetchOne(db) {
                 guard existing.contentHash == contentHash else {
                     throw JournalError(.referenceConflict, "the reference '\(reference)' was already used for a different document (\(existing.kind) issued \(existing.issuedAt)): use a new reference for a new invoice, or send exactly the same content to get the stored result")
@@ -56,8 +57,8 @@ extension Journal {
 
     /// Records one delivery attempt's outcome.
     @discardableResult
-    public func record(_ attempt: JournalAttempt) async throws -> JournalAttempt {
-        try await pool.write { db in
+    public func record(_ attempt: JournalAttempt) throws -> JournalAttempt {
+        try pool.write { db in
             var attempt = attempt
             attempt.number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM attempt WHERE document_id = ?", arguments: [attempt.documentID]) ?? 0) + 1
             try attempt.insert(db)

@@ -48,9 +48,8 @@ extension Connector {
                                        error: .init(code: "in_progress", message: "the deposit '\(reference)' is being registered by another call right now", field: "reference"))
         }
         defer { release(reference) }
-        let outcome: Journal.IssueOutcome
-        do {
-            outcome = try await journal.issue(reference: reference, contentHash: hash, ordinalScope: nil) { _ in
+        let done = await EFIClient.blocking { () -> Result<JournalEntry, any Error> in
+            Result { try self.issueAndDeliver(kind: .registerCashDeposit, reference: reference, contentHash: hash, scope: nil, sentAt: changedAt.date) { _ in
                 let signed = try self.signer.sign(deposit, header: MessageHeader(sentAt: changedAt))
                 return JournalDocument(
                     id: nil, kind: "deposit", reference: reference, contentHash: hash, environment: environment,
@@ -61,19 +60,14 @@ extension Connector {
                     createdAt: ISOTime.string(now),
                     deadline: ISOTime.string(now.addingTimeInterval(Double(Self.deadlineHours) * 3600))
                 )
-            }
+            } }
+        }
+        do {
+            return result(for: try done.get())
         } catch let error as ValidationError {
             return .invalid(error, reference: reference)
         } catch {
             return FiscalizationResult(status: .rejected, reference: reference, error: .init(code: "journal", message: "\(error)"))
-        }
-        switch outcome {
-        case .existing(let entry):
-            return result(for: entry)
-        case .issued(let entry):
-            let document = entry.document
-            let message = SignedMessage(kind: .registerCashDeposit, header: MessageHeader(uuid: document.messageUUID, sentAt: changedAt), xml: document.requestXML)
-            return result(for: await deliver(message, for: document, firstMessage: true))
         }
     }
 
@@ -95,7 +89,7 @@ extension Connector {
         let reference = "tcr-\(signed.header.uuid)"
         let entry: JournalEntry
         do {
-            guard case .issued(let issued) = try await journal.issue(reference: reference, contentHash: reference, ordinalScope: nil, make: { _ in
+            guard case .issued(let issued) = try journal.issue(reference: reference, contentHash: reference, ordinalScope: nil, make: { _ in
                 JournalDocument(
                     id: nil, kind: "tcr", reference: reference, contentHash: reference, environment: self.configuration.taxAuthority.environment.rawValue,
                     tin: self.configuration.taxpayer.tin, businessUnit: self.configuration.device.businessUnit, tcr: self.configuration.device.tcr,

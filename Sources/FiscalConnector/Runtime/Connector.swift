@@ -152,8 +152,13 @@ public final class Connector: Sendable {
 
     /// Sends a message for a journaled document and records the outcome.
     func deliver(_ message: SignedMessage, for document: JournalDocument, firstMessage: Bool, previousAttempts: [JournalAttempt] = []) async -> JournalEntry {
+        await EFIClient.blocking { self.deliverNow(message, for: document, firstMessage: firstMessage, previousAttempts: previousAttempts) }
+    }
+
+    /// Sends and records one attempt, blocking the calling thread (one of the connector's own).
+    func deliverNow(_ message: SignedMessage, for document: JournalDocument, firstMessage: Bool, previousAttempts: [JournalAttempt] = []) -> JournalEntry {
         let started = ISOTime.string(clock())
-        let outcome = await client.send(message)
+        let outcome = client.sendNow(message)
         let finished = ISOTime.string(clock())
         var attempt = JournalAttempt(
             id: nil, documentID: document.id!, number: 0, messageUUID: message.header.uuid,
@@ -184,7 +189,7 @@ public final class Connector: Sendable {
         }
         var attempts = previousAttempts
         do {
-            attempts.append(try await journal.record(attempt))
+            attempts.append(try journal.record(attempt))
         } catch {
             // The attempt is lost from the journal, never the document: it stays pending and is delivered again.
         }

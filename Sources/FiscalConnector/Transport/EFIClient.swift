@@ -29,10 +29,15 @@ public struct EFIClient: Sendable {
 
     /// Sends one message and waits for the answer, off the cooperative thread pool.
     public func send(_ message: SignedMessage) async -> TransportOutcome {
+        let client = self
+        return await Self.blocking { client.sendNow(message) }
+    }
+
+    /// Sends one message and waits for the answer, blocking the calling thread.
+    public func sendNow(_ message: SignedMessage) -> TransportOutcome {
         let body = Array(message.soapEnvelope.utf8)
         let headers = ["Content-Type: text/xml; charset=utf-8", "SOAPAction: \"\(message.kind.soapAction)\"", "Expect:"]
-        let (url, caFile, timeout) = (self.url, self.caFile, self.timeoutSeconds)
-        let result = await Self.blocking { Self.post(url: url, body: body, headers: headers, timeout: timeout, caFile: caFile) }
+        let result = Self.post(url: url, body: body, headers: headers, timeout: timeoutSeconds, caFile: caFile)
         switch result {
         case .failure(let failure):
             return .failed(failure)
