@@ -87,9 +87,7 @@ public struct EFIClient: Sendable {
     /// are shared with Swift concurrency on Linux, and a few blocked requests would starve it.
     package static func blocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: work()) }
-            thread.stackSize = 1 << 20
-            thread.start()
+            BlockingWorkers.shared.submit { continuation.resume(returning: work()) }
         }
     }
 
