@@ -84,13 +84,19 @@ enum ConnectorBenchmark {
         try await Task.sleep(for: .milliseconds(500))
         let idleRSS = residentMegabytes(serve.processIdentifier)
 
-        // Latency one request at a time.
-        var latencies: [Double] = []
-        for index in 0..<1000 {
-            let start = DispatchTime.now()
-            try await post(base, reference: "seq-\(index)")
-            latencies.append(milliseconds(since: start))
+        // Latency one request at a time, in three rounds of 500 (the median round is reported, so
+        // one burst of noise on a shared machine does not decide the result).
+        var rounds: [[Double]] = []
+        for round in 0..<3 {
+            var times: [Double] = []
+            for index in 0..<500 {
+                let start = DispatchTime.now()
+                try await post(base, reference: "seq-\(round)-\(index)")
+                times.append(milliseconds(since: start))
+            }
+            rounds.append(times)
         }
+        let latencies = rounds.sorted { percentile($0, 99) < percentile($1, 99) }[1]
         // Throughput with 8 concurrent clients for 8 seconds, sampling memory.
         let deadline = Date().addingTimeInterval(8)
         let sampler = Task { () -> Double in
@@ -150,7 +156,9 @@ enum ConnectorBenchmark {
         print("fiscal-bench connector: serve as its own process, simulator in the benchmark, 127.0.0.1, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         line("signing an invoice (2 RSA signatures)", String(format: "p50 %.2f ms, p99 %.2f ms", percentile(signing, 50), percentile(signing, 99)))
         line("simulator handling a request", String(format: "p50 %.2f ms, p99 %.2f ms", percentile(simulating, 50), percentile(simulating, 99)))
-        line("HTTP API, one client", String(format: "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms", percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)))
+        line("HTTP API, one client", String(format: "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (median of 3 rounds; rounds' p99: %@)",
+                                            percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99),
+                                            rounds.map { String(format: "%.1f", percentile($0, 99)) }.joined(separator: ", ")))
         line("connector's own share", String(format: "p50 %.2f ms, p99 %.2f ms over signing + simulator at the same percentile (target < 5 ms)",
                                                    percentile(latencies, 50) - floor(50), percentile(latencies, 99) - floor(99)))
         line("HTTP API, 8 clients", String(format: "%.0f invoices/s, p50 %.2f ms, p99 %.2f ms", Double(loaded.count) / elapsed, percentile(loaded, 50), percentile(loaded, 99)))

@@ -45,9 +45,9 @@ struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "The connector's configuration file.")
     var config: String = "connector.toml"
 
-    func connector() throws -> Connector {
+    func connector(longRunning: Bool = false) throws -> Connector {
         do {
-            return try Connector(configuration: ConnectorConfiguration.load(path: config))
+            return try Connector(configuration: ConnectorConfiguration.load(path: config), longRunning: longRunning)
         } catch let error as ConfigurationError {
             throw Output.startupFailure("configuration", error.description)
         } catch let error as ConnectorError {
@@ -160,7 +160,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
-        let connector = try options.connector()
+        let connector = try options.connector(longRunning: true)
         let api = connector.configuration.api
         guard let token = ProcessInfo.processInfo.environment[api.tokenEnvironmentVariable], token.count >= 8 else {
             throw Output.startupFailure("configuration", "set the API token in the environment variable \(api.tokenEnvironmentVariable) (at least 8 characters); clients send it as 'Authorization: Bearer <token>'")

@@ -20,6 +20,8 @@ public struct DeliveryService: Service {
         var lastWarning: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let report = await connector.deliverPending()
+            let journal = connector.journal
+            await EFIClient.blocking { try? journal.checkpoint() }
             for reference in report.fiscalized { logger.info("Delivered a pending document.", metadata: ["reference": "\(reference)"]) }
             for reference in report.rejected { logger.error("The tax authority refused a pending document.", metadata: ["reference": "\(reference)"]) }
             if lastWarning.map({ ContinuousClock.now - $0 > .seconds(900) }) ?? true, let status = try? await connector.status() {

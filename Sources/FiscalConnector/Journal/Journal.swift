@@ -13,13 +13,17 @@ public struct Journal: Sendable {
     public let path: String
 
     /// Opens (creating if needed) the journal at `path`, checks its integrity and migrates it.
-    public init(path: String) throws(JournalError) {
+    /// With `backgroundCheckpoints`, commits never copy the write-ahead log into the database
+    /// themselves; the long-running owner calls ``checkpoint()`` instead (`serve` does, every few
+    /// seconds), so no invoice waits for a checkpoint.
+    public init(path: String, backgroundCheckpoints: Bool = false) throws(JournalError) {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            if backgroundCheckpoints { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         }
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -35,6 +39,16 @@ public struct Journal: Sendable {
         } catch {
             throw JournalError(.unavailable, "cannot open the journal \(path): \(error)")
         }
+    }
+
+    /// Copies the write-ahead log into the database file from a connection of its own (PASSIVE:
+    /// it never blocks the writer), without waiting.
+    public func checkpoint() throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(1)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        try queue.close()
     }
 
     static var migrator: DatabaseMigrator {

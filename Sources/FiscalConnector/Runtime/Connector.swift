@@ -26,8 +26,9 @@ public final class Connector: Sendable {
 
     /// Starts from a configuration: opens the certificate (password from its environment
     /// variable), checks certificate and license against the configuration, opens the journal.
+    /// `longRunning` (for `serve`) moves journal checkpoints out of the commits into the deliverer.
     public init(configuration: ConnectorConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment,
-                clock: @escaping @Sendable () -> Date = { Date() }) throws(ConnectorError) {
+                clock: @escaping @Sendable () -> Date = { Date() }, longRunning: Bool = false) throws(ConnectorError) {
         self.configuration = configuration
         self.clock = clock
         let now = clock()
@@ -53,7 +54,7 @@ public final class Connector: Sendable {
         }
         license = try Self.checkLicense(configuration, today: FiscalDate(now))
         do {
-            journal = try Journal(path: configuration.journalPath)
+            journal = try Journal(path: configuration.journalPath, backgroundCheckpoints: longRunning)
         } catch {
             throw ConnectorError(.journal, error.message)
         }
