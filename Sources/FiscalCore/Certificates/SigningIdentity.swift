@@ -142,7 +142,7 @@ public final class SigningIdentity: @unchecked Sendable {
                 }
                 throw CertificateError(.wrongPassword, password == nil ? "the private key is encrypted; give its password" : "the password does not decrypt the private key; check the password", source: source)
             }
-            throw CertificateError(.noPrivateKey, "no '-----BEGIN PRIVATE KEY-----' block found; add the certificate's private key", source: source)
+            throw CertificateError(.noPrivateKey, "no PEM private key block found; add the certificate's private key (PKCS#8 or traditional RSA PEM)", source: source)
         }
         try self.init(key: key, certificate: leaf, chain: Array(certificates.dropFirst()), source: source)
     }

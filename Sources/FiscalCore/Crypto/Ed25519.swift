@@ -29,7 +29,7 @@ public enum Ed25519 {
             }
             _ = OpenSSL.drainErrors()
             guard let parsed, EVP_PKEY_get_base_id(parsed) == EVP_PKEY_ED25519 else {
-                throw LicenseError(.badKey, "not an Ed25519 private key in PEM form (-----BEGIN PRIVATE KEY-----); create one with 'fiscal-admin license keygen'")
+                throw LicenseError(.badKey, "not an Ed25519 private key in PEM (PKCS#8) form; create one with 'fiscal-admin license keygen'")
             }
             self.init(key: parsed)
         }
