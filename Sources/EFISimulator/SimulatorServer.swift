@@ -44,9 +44,17 @@ public final class SimulatorServer: Sendable {
             },
             logger: logger
         )
-        let task = Task { try await app.run() }
+        let task = Task {
+            defer { continuation.finish() } // a failure to listen (port taken) ends the wait below
+            try await app.run()
+        }
         var bound = 0
         for await value in stream { bound = value }
+        guard bound > 0 else {
+            task.cancel()
+            let reason = await task.result
+            throw SimulatorError(message: "the simulated tax authority could not listen on 127.0.0.1:\(port): \(reason)")
+        }
         return SimulatorServer(simulator: simulator, port: bound, task: task)
     }
 
@@ -55,4 +63,12 @@ public final class SimulatorServer: Sendable {
         task.cancel()
         _ = try? await task.value
     }
+}
+
+/// The simulator could not start.
+public struct SimulatorError: Error, CustomStringConvertible {
+    /// Why.
+    public let message: String
+
+    public var description: String { message }
 }

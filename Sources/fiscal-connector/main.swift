@@ -168,8 +168,8 @@ struct ServeCommand: AsyncParsableCommand {
         var configured = Logger(label: "fiscal-connector")
         configured.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let logger = configured
-        if !["127.0.0.1", "localhost", "::1"].contains(api.host) {
-            logger.warning("The local API listens beyond this machine; anyone on the network who has the token can fiscalize. Keep [api] listen on 127.0.0.1 unless the POS runs elsewhere.", metadata: ["listen": "\(api.host):\(api.port)"])
+        if api.allowRemote && !["127.0.0.1", "localhost", "::1"].contains(api.host) {
+            logger.warning("The local API listens beyond this machine in plain HTTP; anyone on the network with the token can fiscalize.", metadata: ["listen": "\(api.host):\(api.port)"])
         }
         let app = ConnectorServer.application(connector: connector, token: token, host: api.host, port: api.port, logger: logger) { port in
             logger.notice("Serving the local API.", metadata: ["address": "\(api.host):\(port)", "environment": "\(connector.configuration.taxAuthority.environment.rawValue)"])

@@ -85,6 +85,7 @@ public enum LocalAPI {
         case .rejected:
             switch result.error?.code {
             case "reference_conflict": .conflict
+            case "in_progress": .serviceUnavailable
             case "internal", "journal": .internalServerError
             default: .unprocessableContent
             }
@@ -103,6 +104,9 @@ public enum LocalAPI {
         let reference = try context.parameters.require("reference")
         guard let entry = try await connector.journal.entry(reference: reference), let url = entry.document.qrURL else {
             return problem(.notFound, "unknown_reference", "no invoice with reference '\(reference)'")
+        }
+        guard entry.state != .rejected else {
+            return problem(.conflict, "rejected", "the tax authority refused the invoice '\(reference)': it has no valid QR code")
         }
         return make(try QRCode(url))
     }

@@ -13,7 +13,8 @@ public import MontenegroFiscal
 ///   endpoint), `ca_file`, `response_certificates` (trusted signers of answers), `timeout_seconds`
 ///   (default 5), `verify_responses` (default true when `response_certificates` is given)
 /// - `[journal]` `path` (default `journal.sqlite`)
-/// - `[api]` `listen` (default `127.0.0.1:8745`), `token_env` (default `FISCAL_API_TOKEN`)
+/// - `[api]` `listen` (default `127.0.0.1:8745`), `token_env` (default `FISCAL_API_TOKEN`),
+///   `allow_remote` (default false: only loopback addresses may be given)
 /// - `[cash]` `auto_initial_deposit` (default true), `initial_float` (default `0.00`)
 /// - `[license]` `token`, `trusted_keys` (default: the keys in the package's `Licenses/`)
 /// - `[delivery]` `deadline_warning_hours` (default 24), `max_backoff_seconds` (default 300)
@@ -84,6 +85,8 @@ public struct ConnectorConfiguration: Sendable {
         public var host: String
         public var port: Int
         public var tokenEnvironmentVariable: String
+        /// Whether a non-loopback `listen` was allowed explicitly.
+        public var allowRemote: Bool
     }
 
     /// Cash-deposit behaviour.
@@ -307,10 +310,12 @@ struct ConfigurationReader {
         let url = optionalString("tax_authority.url") ?? environment.serviceURL
         if !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
             fail("tax_authority.url", "'\(url)' is not an http(s) URL")
+        } else if environment == .production, url.hasPrefix("http://"), !(url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost") || url.hasPrefix("http://[::1]")) {
+            fail("tax_authority.url", "'\(url)' is plain HTTP: production traffic must use https://")
         }
         let certificates = (stringArray("tax_authority.response_certificates") ?? []).map { ConnectorConfiguration.resolve($0, base: base) }
         let timeout = number("tax_authority.timeout_seconds") ?? 5
-        if timeout <= 0 || timeout > 120 { fail("tax_authority.timeout_seconds", "\(timeout) must be between 0 and 120 seconds") }
+        if !(timeout > 0 && timeout <= 120) { fail("tax_authority.timeout_seconds", "\(timeout) must be between 0 and 120 seconds") }
         return .init(environment: environment, url: url, caFile: optionalPath("tax_authority.ca_file", base: base),
                      responseCertificates: certificates, timeoutSeconds: timeout,
                      verifyResponses: bool("tax_authority.verify_responses") ?? !certificates.isEmpty)
@@ -325,7 +330,11 @@ struct ConfigurationReader {
         } else {
             fail("api.listen", "'\(listen)' is not host:port, e.g. 127.0.0.1:8745")
         }
-        return .init(host: host, port: port, tokenEnvironmentVariable: optionalString("api.token_env") ?? "FISCAL_API_TOKEN")
+        let allowRemote = bool("api.allow_remote") ?? false
+        if !allowRemote, !["127.0.0.1", "localhost", "::1"].contains(host) {
+            fail("api.listen", "'\(listen)' would expose the API (plain HTTP, bearer token) beyond this machine: keep 127.0.0.1, or set allow_remote = true knowingly")
+        }
+        return .init(host: host, port: port, tokenEnvironmentVariable: optionalString("api.token_env") ?? "FISCAL_API_TOKEN", allowRemote: allowRemote)
     }
 
     /// Unknown keys are errors: a typo must not silently fall back to a default.

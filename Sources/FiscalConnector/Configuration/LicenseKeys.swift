@@ -5,7 +5,9 @@ import Foundation
 /// relative to it, or in the source checkout's `Licenses/` (for `swift run`).
 enum LicenseKeys {
     static func installedKeyFiles() -> [String] {
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        // /proc/self/exe, not argv[0]: started through PATH, argv[0] is a bare name and would point at the working directory.
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? Bundle.main.executablePath ?? ""
+        let executable = URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent()
         var source = URL(fileURLWithPath: #filePath)
         for _ in 0..<4 { source.deleteLastPathComponent() }
         let folders = [

@@ -80,6 +80,7 @@ extension Connector {
                     byRate[key] = (current.base + group.priceBeforeVAT, current.vat + group.vatAmount)
                 }
             case "deposit":
+                guard entry.state != .rejected else { continue }
                 let amount = ExactDecimal(document.total) ?? .zero
                 if document.operation == "INITIAL" { report.initialDeposit = amount.formatted(2) } else { report.withdrawn = ((ExactDecimal(report.withdrawn) ?? .zero) + amount).formatted(2) }
             default:

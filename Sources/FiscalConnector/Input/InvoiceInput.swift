@@ -250,7 +250,7 @@ enum CSVInput {
 
     /// RFC 4180 with `,` or `;` as separator (whichever the header uses).
     static func parse(_ text: String) -> [[String]] {
-        let firstLine = text.prefix { $0 != "\n" }
+        let firstLine = text.prefix { !$0.isNewline }
         let separator: Character = firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
         var rows: [[String]] = []
         var row: [String] = []

@@ -31,9 +31,22 @@ extension Connector {
         var report = DeliveryReport()
         let environment = configuration.taxAuthority.environment.rawValue
         guard let pending = try? await journal.pending(environment: environment) else { return report }
+        // Another process (`serve`, or a `deliver` beside it) is redelivering this journal right now.
+        guard deliveryLock.acquire() else {
+            report.waiting = pending.map(\.document.reference)
+            return report
+        }
+        defer { deliveryLock.releaseUnlessKept() }
         let now = clock()
                 for listed in pending {
             let document = listed.document
+            // A document without any attempt may still be on its way from the process that issued it
+            // (a `fiscalize` command beside `serve`): leave it alone until that send must be over.
+            if listed.attempts.isEmpty, !force, let created = ISOTime.date(document.createdAt),
+               now.timeIntervalSince(created) < configuration.taxAuthority.timeoutSeconds * 2 + 5 {
+                report.waiting.append(document.reference)
+                continue
+            }
             if let last = listed.lastAttempt, !force,
                let finished = ISOTime.date(last.finishedAt),
                now.timeIntervalSince(finished) < backoff(afterFailures: listed.attempts.count) {

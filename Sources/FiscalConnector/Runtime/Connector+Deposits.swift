@@ -20,11 +20,15 @@ extension Connector {
             return .refused(.init(code: "initial_deposit_missing",
                                   message: "no INITIAL cash deposit for \(day) on TCR \(configuration.device.tcr): register it first (fiscal-connector deposit --amount FLOAT), or set [cash] auto_initial_deposit = true"))
         }
-        let result = await deposit(amount: configuration.cash.initialFloat, operation: .initial, reference: "initial-\(configuration.device.tcr)-\(day)")
+        // A cash sale of an earlier day (issued just before midnight, or entered late) needs that
+        // day's deposit: it is registered for that day, as a late delivery.
+        let today = FiscalDate(now)
+        let changedAt: FiscalTimestamp? = day == today ? nil : FiscalTimestamp(FiscalTimestamp.startOfDay(day))
+        let result = await deposit(amount: configuration.cash.initialFloat, operation: .initial, reference: "initial-\(configuration.device.tcr)-\(day)", at: changedAt)
         switch result.status {
         case .rejected:
             return .refused(.init(code: "initial_deposit_failed",
-                                  message: "the day's INITIAL cash deposit could not be registered: \(result.error?.message ?? "unknown")", authorityCode: result.error?.authorityCode))
+                                  message: "the INITIAL cash deposit for \(day) could not be registered: \(result.error?.message ?? "unknown"); register it by hand (fiscal-connector deposit --amount FLOAT) and issue the invoice again", authorityCode: result.error?.authorityCode))
         case .fiscalized:
             return .registered(warning: "registered today's INITIAL cash deposit of \(configuration.cash.initialFloat.formatted(2)) first (FCDC \(result.fic ?? ""))")
         case .deferred:
@@ -34,9 +38,12 @@ extension Connector {
 
     /// Registers a cash deposit: the day's INITIAL float or a WITHDRAW. Journaled first, delivered
     /// like invoices; `reference` makes it idempotent.
-    public func deposit(amount: ExactDecimal, operation: CashDepositOperation, reference: String? = nil) async -> FiscalizationResult {
+    /// `at` dates the deposit on an earlier day; it is then sent as a late delivery.
+    public func deposit(amount: ExactDecimal, operation: CashDepositOperation, reference: String? = nil, at earlier: FiscalTimestamp? = nil) async -> FiscalizationResult {
         let now = clock()
-        let changedAt = FiscalTimestamp(now)
+        if let refusal = expiryRefusal(now: now, reference: reference) { return refusal }
+        let changedAt = earlier ?? FiscalTimestamp(now)
+        let header = MessageHeader(sentAt: FiscalTimestamp(now), subsequentDelivery: earlier == nil ? nil : .technicalError)
         let deposit = CashDeposit(changedAt: changedAt, operation: operation, amount: amount, tcr: configuration.device.tcr, issuerTIN: configuration.taxpayer.tin)
         let problems = deposit.issues
         if !problems.isEmpty { return .invalid(ValidationError(problems), reference: reference) }
@@ -49,16 +56,16 @@ extension Connector {
         }
         defer { release(reference) }
         let done = await EFIClient.blocking { () -> Result<JournalEntry, any Error> in
-            Result { try self.issueAndDeliver(kind: .registerCashDeposit, reference: reference, contentHash: hash, scope: nil, sentAt: changedAt.date) { _ in
-                let signed = try self.signer.sign(deposit, header: MessageHeader(sentAt: changedAt))
+            Result { try self.issueAndDeliver(kind: .registerCashDeposit, reference: reference, contentHash: hash, scope: nil, header: header) { _ in
+                let signed = try self.signer.sign(deposit, header: header)
                 return JournalDocument(
                     id: nil, kind: "deposit", reference: reference, contentHash: hash, environment: environment,
                     tin: self.configuration.taxpayer.tin, businessUnit: self.configuration.device.businessUnit, tcr: self.configuration.device.tcr,
-                    year: nil, ordinal: nil, number: nil, businessDay: FiscalDate(now).description, operation: operation.rawValue,
+                    year: nil, ordinal: nil, number: nil, businessDay: FiscalDate(changedAt.date).description, operation: operation.rawValue,
                     iic: nil, iicSignature: nil, issuedAt: changedAt.text, total: amount.formatted(2), payload: Self.encode(deposit),
                     requestXML: signed.xml, messageUUID: signed.header.uuid, qrURL: nil, warnings: "[]",
                     createdAt: ISOTime.string(now),
-                    deadline: ISOTime.string(now.addingTimeInterval(Double(Self.deadlineHours) * 3600))
+                    deadline: ISOTime.string(changedAt.date.addingTimeInterval(Double(Self.deadlineHours) * 3600))
                 )
             } }
         }
@@ -89,16 +96,18 @@ extension Connector {
         let reference = "tcr-\(signed.header.uuid)"
         let entry: JournalEntry
         do {
-            guard case .issued(let issued) = try journal.issue(reference: reference, contentHash: reference, ordinalScope: nil, make: { _ in
+            let journal = self.journal
+            let configuration = self.configuration
+            guard case .issued(let issued) = try await EFIClient.blocking({ Result { try journal.issue(reference: reference, contentHash: reference, ordinalScope: nil, make: { _ in
                 JournalDocument(
-                    id: nil, kind: "tcr", reference: reference, contentHash: reference, environment: self.configuration.taxAuthority.environment.rawValue,
-                    tin: self.configuration.taxpayer.tin, businessUnit: self.configuration.device.businessUnit, tcr: self.configuration.device.tcr,
+                    id: nil, kind: "tcr", reference: reference, contentHash: reference, environment: configuration.taxAuthority.environment.rawValue,
+                    tin: configuration.taxpayer.tin, businessUnit: configuration.device.businessUnit, tcr: configuration.device.tcr,
                     year: nil, ordinal: nil, number: nil, businessDay: FiscalDate(now).description, operation: type?.rawValue,
                     iic: nil, iicSignature: nil, issuedAt: FiscalTimestamp(now).text, total: "0.00", payload: Self.encode(registration),
                     requestXML: signed.xml, messageUUID: signed.header.uuid, qrURL: nil, warnings: "[]",
                     createdAt: ISOTime.string(now), deadline: ISOTime.string(now)
                 )
-            }) else { return FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "duplicate registration reference")) }
+            }) } }).get() else { return FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "duplicate registration reference")) }
             entry = issued
         } catch {
             return FiscalizationResult(status: .rejected, error: .init(code: "journal", message: "\(error)"))

@@ -17,6 +17,7 @@ extension Connector {
     /// The same reference again returns the stored result and issues nothing.
     public func fiscalize(_ request: InvoiceRequest, dryRun: Bool = false) async -> FiscalizationResult {
         let now = clock()
+        if let refusal = expiryRefusal(now: now, reference: request.reference) { return refusal }
         var warnings = standingWarnings(now: now)
         let issuedAt: FiscalTimestamp
         if let text = request.issuedAt {
@@ -71,16 +72,18 @@ extension Connector {
 
         // Held from before the commit until the first delivery is recorded (see `claim`).
         guard await acquire(request.reference) else {
+            // Not "rejected": the first call may still issue it. Exit 1 / HTTP 503: ask again with the same reference.
             return FiscalizationResult(status: .rejected, reference: request.reference, warnings: warnings,
                                        error: .init(code: "in_progress", message: "the invoice '\(request.reference)' is still being delivered by another call: ask for its result (GET /v1/invoices/{reference} or journal show) in a moment", field: "reference"))
         }
         defer { release(request.reference) }
         let issueWarnings = warnings
+        let header = MessageHeader(sentAt: FiscalTimestamp(now))
         // Journal, send and record on one of the connector's own threads: one hop instead of three.
         let done = await EFIClient.blocking { () -> Result<JournalEntry, any Error> in
-            Result { try self.issueAndDeliver(kind: .registerInvoice, reference: request.reference, contentHash: contentHash, scope: scope, sentAt: now) { ordinal in
+            Result { try self.issueAndDeliver(kind: .registerInvoice, reference: request.reference, contentHash: contentHash, scope: scope, header: header) { ordinal in
                 let invoice = try request.invoice(configuration: self.configuration, ordinal: ordinal ?? 1, issuedAt: issuedAt)
-                let signed = try self.signer.sign(invoice, header: MessageHeader(sentAt: FiscalTimestamp(self.clock())))
+                let signed = try self.signer.sign(invoice, header: header)
                 return JournalDocument(
                     id: nil, kind: "invoice", reference: request.reference, contentHash: contentHash, environment: environment,
                     tin: self.configuration.taxpayer.tin, businessUnit: self.configuration.device.businessUnit, tcr: self.configuration.device.tcr,
@@ -90,7 +93,7 @@ extension Connector {
                     requestXML: signed.message.xml, messageUUID: signed.message.header.uuid,
                     qrURL: signed.verificationURL(self.configuration.taxAuthority.environment), warnings: Self.encode(issueWarnings),
                     createdAt: ISOTime.string(now),
-                    deadline: ISOTime.string(now.addingTimeInterval(Double(Self.deadlineHours) * 3600))
+                    deadline: ISOTime.string(issuedAt.date.addingTimeInterval(Double(Self.deadlineHours) * 3600))
                 )
             } }
         }
@@ -108,14 +111,14 @@ extension Connector {
 
     /// Journals a new document (or finds the stored one) and, if new, sends its first message and
     /// records the attempt: blocking, for the connector's own threads.
-    func issueAndDeliver(kind: MessageKind, reference: String, contentHash: String, scope: Journal.OrdinalScope?, sentAt: Date,
+    func issueAndDeliver(kind: MessageKind, reference: String, contentHash: String, scope: Journal.OrdinalScope?, header: MessageHeader,
                          make: (_ ordinal: Int?) throws -> JournalDocument) throws -> JournalEntry {
         switch try journal.issue(reference: reference, contentHash: contentHash, ordinalScope: scope, make: make) {
         case .existing(let entry):
             return entry
         case .issued(let entry):
             let document = entry.document
-            let message = SignedMessage(kind: kind, header: MessageHeader(uuid: document.messageUUID, sentAt: FiscalTimestamp(sentAt)), xml: document.requestXML)
+            let message = SignedMessage(kind: kind, header: MessageHeader(uuid: document.messageUUID, sentAt: header.sentAt, subsequentDelivery: header.subsequentDelivery), xml: document.requestXML)
             return deliverNow(message, for: document, firstMessage: true)
         }
     }
@@ -136,6 +139,7 @@ extension Connector {
         case .rejected:
             let attempt = entry.rejection
             result.status = .rejected
+            result.qrURL = nil // nothing to print: the tax authority refused it
             result.error = .init(code: "authority_rejected",
                                  message: "the tax authority refused the \(document.kind) (code \(attempt?.faultCode.map(String.init) ?? "?")): \(attempt?.faultMessage ?? "")",
                                  authorityCode: attempt?.faultCode)

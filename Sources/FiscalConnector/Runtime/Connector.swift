@@ -20,6 +20,8 @@ public final class Connector: Sendable {
     let clock: @Sendable () -> Date
     private let inFlight = Mutex<Set<String>>([])
     let depositGate = SerialGate()
+    /// The journal's delivery lock (`<journal>.deliver.lock`): one process redelivers at a time.
+    let deliveryLock: DeliveryLock
 
     /// Hours within which a deferred document must be fiscalized.
     public static let deadlineHours = 48
@@ -66,6 +68,7 @@ public final class Connector: Sendable {
                 throw ConnectorError(.configuration, "tax_authority.response_certificates: \(error)")
             }
         }
+        deliveryLock = DeliveryLock(path: configuration.journalPath + ".deliver.lock", keep: longRunning)
         signer = MessageSigner(identity: identity)
         client = EFIClient(url: configuration.taxAuthority.url, caFile: configuration.taxAuthority.caFile,
                            timeoutSeconds: configuration.taxAuthority.timeoutSeconds,
@@ -141,7 +144,7 @@ public final class Connector: Sendable {
     func acquire(_ reference: String) async -> Bool {
         let limit = ContinuousClock.now + .seconds(configuration.taxAuthority.timeoutSeconds * 2 + 5)
         while !claim(reference) {
-            guard ContinuousClock.now < limit else { return false }
+            guard ContinuousClock.now < limit, !Task.isCancelled else { return false }
             try? await Task.sleep(for: .milliseconds(10))
         }
         return true
@@ -246,4 +249,19 @@ public struct ConnectorError: CodedError {
     }
 
 
+}
+
+extension Connector {
+    /// A refusal when the certificate or the license has expired since start-up.
+    func expiryRefusal(now: Date, reference: String?) -> FiscalizationResult? {
+        if now > certificate.notAfter {
+            return FiscalizationResult(status: .rejected, reference: reference, error: .init(
+                code: "certificate", message: "the signing certificate expired on \(ISOTime.string(certificate.notAfter)); the tax authority refuses it: install the renewed certificate and restart"))
+        }
+        if license.expires < FiscalDate(now) {
+            return FiscalizationResult(status: .rejected, reference: reference, error: .init(
+                code: "license", message: "the connector license expired on \(license.expires): ask your integrator to renew it"))
+        }
+        return nil
+    }
 }

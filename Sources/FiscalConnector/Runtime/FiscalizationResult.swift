@@ -98,12 +98,17 @@ public struct FiscalizationResult: Sendable, Codable, Equatable {
         ))
     }
 
-    /// The process exit code of `fiscalize`: 0 fiscalized, 3 deferred, 2 rejected.
+    /// Error codes that mean "outcome unknown" rather than "refused": nothing may be printed, and
+    /// the same reference may (and should) be sent again.
+    public static let unknownOutcomeCodes: Set<String> = ["internal", "journal", "in_progress"]
+
+    /// The process exit code of `fiscalize`: 0 fiscalized, 3 deferred, 2 rejected (nothing
+    /// issued), 1 internal error or outcome unknown (send the same reference again).
     public var exitCode: Int32 {
         switch status {
         case .fiscalized: 0
         case .deferred: 3
-        case .rejected: 2
+        case .rejected: error.map { Self.unknownOutcomeCodes.contains($0.code) } == true ? 1 : 2
         }
     }
 }

@@ -15,7 +15,8 @@ final class BlockingWorkers: @unchecked Sendable {
     func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         jobs.append(job)
-        if idle == 0 {
+        // Every waiting job gets a thread of its own: a stuck send never holds back the next one.
+        if jobs.count > idle {
             threads += 1
             let thread = Thread { [unowned self] in self.work() }
             thread.name = "fiscal-worker-\(threads)"

@@ -59,7 +59,12 @@ public struct EFIClient: Sendable {
             return .failed(TransportFailure(.unreadableAnswer, "HTTP \(answer.status) with an answer that is not a SOAP response (\(error.message)): \(excerpt)"))
         }
         let xml = String(decoding: answer.body, as: UTF8.self)
-        if case .fault = response { return .answered(response, xml: xml) }
+        if case .fault(let fault) = response {
+            if let requestUUID = fault.requestUUID, !requestUUID.isEmpty, requestUUID.lowercased() != message.header.uuid.lowercased() {
+                return .failed(TransportFailure(.unreadableAnswer, "a fault for request \(requestUUID), not \(message.header.uuid)"))
+            }
+            return .answered(response, xml: xml)
+        }
         guard answer.status == 200 else {
             return .failed(TransportFailure(.unreadableAnswer, "HTTP \(answer.status) with a non-fault answer"))
         }
@@ -132,7 +137,7 @@ public struct EFIClient: Sendable {
         defer { shim_buffer_free(&buffer) }
         let milliseconds = max(1, Int(timeout * 1000))
         var code: CURLcode = CURLE_OK
-        body.withUnsafeBufferPointer { bytes in
+        withUnsafeMutablePointer(to: &buffer) { sink in body.withUnsafeBufferPointer { bytes in
             shim_setopt_string(handle, CURLOPT_URL, url)
             shim_setopt_long(handle, CURLOPT_POST, 1)
             shim_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
@@ -146,9 +151,9 @@ public struct EFIClient: Sendable {
             shim_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
             shim_setopt_string(handle, CURLOPT_USERAGENT, "fiscal-connector")
             if let caFile { shim_setopt_string(handle, CURLOPT_CAINFO, caFile) }
-            shim_collect_body(handle, &buffer)
+            shim_collect_body(handle, sink)
             code = curl_easy_perform(handle)
-        }
+        } }
         guard code == CURLE_OK else {
             let text = String(cString: curl_easy_strerror(code))
             switch code {

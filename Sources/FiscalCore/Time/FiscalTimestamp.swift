@@ -61,6 +61,14 @@ public struct FiscalTimestamp: Sendable, Hashable, Codable, CustomStringConverti
         self.text = text
     }
 
+    /// The first second of a Montenegrin calendar day.
+    public static func startOfDay(_ day: FiscalDate) -> Date {
+        let local = CivilTime.daysSince1970(year: day.year, month: day.month, day: day.day) * 86_400
+        // The offset at local midnight; probing an hour later avoids the (nonexistent) DST gap at 00:00.
+        let probe = Date(timeIntervalSince1970: TimeInterval(local))
+        return Date(timeIntervalSince1970: TimeInterval(local - montenegro.secondsFromGMT(for: probe.addingTimeInterval(3600))))
+    }
+
     /// The calendar year in Montenegro at this moment (decides the invoice number's year).
     public var montenegroYear: Int {
         let seconds = Int(date.timeIntervalSince1970)
