@@ -40,6 +40,8 @@ paths:
         "202": { description: Issued offline with IIC and QR; delivered later, FIC to follow, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
         "409": { description: The reference was used for different content, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
         "422": { description: Rejected (invalid input, or a blocking refusal by the tax authority); nothing valid was issued, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "503": { description: The same reference is still being delivered by another call; send it again in a moment, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "500": { description: Internal error; the outcome is unknown, send the same reference again, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
         "401": { $ref: "#/components/responses/Unauthorized" }
         "413": { description: Body larger than 2 MiB }
   /v1/invoices/{reference}:
@@ -57,6 +59,7 @@ paths:
       responses:
         "200": { description: SVG image, content: { image/svg+xml: { schema: { type: string } } } }
         "404": { $ref: "#/components/responses/NotFound" }
+        "409": { description: The tax authority refused this invoice; it has no valid QR code }
         "401": { $ref: "#/components/responses/Unauthorized" }
   /v1/invoices/{reference}/qr.png:
     get:
@@ -65,6 +68,7 @@ paths:
       responses:
         "200": { description: PNG image, content: { image/png: { schema: { type: string, format: binary } } } }
         "404": { $ref: "#/components/responses/NotFound" }
+        "409": { description: The tax authority refused this invoice; it has no valid QR code }
         "401": { $ref: "#/components/responses/Unauthorized" }
   /v1/cash-deposits:
     post:
