@@ -36,20 +36,20 @@ paths:
           text/plain:
             schema: { type: string }
       responses:
-        "200": { description: Fiscalized (FIC received), content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
-        "202": { description: Issued offline with IIC and QR; delivered later, FIC to follow, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
-        "409": { description: The reference was used for different content, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
-        "422": { description: Rejected (invalid input, or a blocking refusal by the tax authority); nothing valid was issued, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
-        "503": { description: The same reference is still being delivered by another call; send it again in a moment, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
-        "500": { description: Internal error; the outcome is unknown, send the same reference again, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "200": { description: "Fiscalized (FIC received)", content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "202": { description: "Issued offline with IIC and QR; delivered later, FIC to follow", content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "409": { description: "The reference was used for different content", content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "422": { description: "Rejected (invalid input, or a blocking refusal by the tax authority); nothing valid was issued", content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "503": { description: "The same reference is still being delivered by another call; send it again in a moment", content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "500": { description: "Internal error; the outcome is unknown, send the same reference again", content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
         "401": { $ref: "#/components/responses/Unauthorized" }
-        "413": { description: Body larger than 2 MiB }
+        "413": { description: "Body larger than 2 MiB" }
   /v1/invoices/{reference}:
     get:
       summary: The invoice's current result (state, IIC, FIC, QR URL)
       parameters: [ { $ref: "#/components/parameters/Reference" } ]
       responses:
-        "200": { description: Found, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "200": { description: "Found", content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
         "404": { $ref: "#/components/responses/NotFound" }
         "401": { $ref: "#/components/responses/Unauthorized" }
   /v1/invoices/{reference}/qr.svg:
@@ -57,18 +57,18 @@ paths:
       summary: The receipt's QR code as SVG (error correction M, at least 22 mm)
       parameters: [ { $ref: "#/components/parameters/Reference" } ]
       responses:
-        "200": { description: SVG image, content: { image/svg+xml: { schema: { type: string } } } }
+        "200": { description: "SVG image", content: { image/svg+xml: { schema: { type: string } } } }
         "404": { $ref: "#/components/responses/NotFound" }
-        "409": { description: The tax authority refused this invoice; it has no valid QR code }
+        "409": { description: "The tax authority refused this invoice; it has no valid QR code" }
         "401": { $ref: "#/components/responses/Unauthorized" }
   /v1/invoices/{reference}/qr.png:
     get:
       summary: The receipt's QR code as PNG (error correction M, 22 mm at 203 dpi)
       parameters: [ { $ref: "#/components/parameters/Reference" } ]
       responses:
-        "200": { description: PNG image, content: { image/png: { schema: { type: string, format: binary } } } }
+        "200": { description: "PNG image", content: { image/png: { schema: { type: string, format: binary } } } }
         "404": { $ref: "#/components/responses/NotFound" }
-        "409": { description: The tax authority refused this invoice; it has no valid QR code }
+        "409": { description: "The tax authority refused this invoice; it has no valid QR code" }
         "401": { $ref: "#/components/responses/Unauthorized" }
   /v1/cash-deposits:
     post:
@@ -83,11 +83,11 @@ paths:
               properties:
                 amount: { type: string, example: "50.00" }
                 operation: { type: string, enum: [INITIAL, WITHDRAW], default: INITIAL }
-                reference: { type: string, description: Your unique reference; makes retries safe }
+                reference: { type: string, description: "Your unique reference; makes retries safe" }
       responses:
-        "200": { description: Registered (FCDC in `fic`), content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
-        "202": { description: Issued, delivered later, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
-        "422": { description: Rejected, content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "200": { description: "Registered (FCDC in `fic`)", content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "202": { description: "Issued, delivered later", content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
+        "422": { description: "Rejected", content: { application/json: { schema: { $ref: "#/components/schemas/Result" } } } }
         "401": { $ref: "#/components/responses/Unauthorized" }
   /v1/deliveries:
     post:
@@ -109,21 +109,21 @@ paths:
     get:
       summary: Mode, certificate and license expiry, pending documents and deadlines, last contact
       responses:
-        "200": { description: Status, content: { application/json: { schema: { $ref: "#/components/schemas/Status" } } } }
+        "200": { description: "Status", content: { application/json: { schema: { $ref: "#/components/schemas/Status" } } } }
         "401": { $ref: "#/components/responses/Unauthorized" }
   /v1/openapi.yaml:
     get:
       summary: This document
       responses:
-        "200": { description: OpenAPI 3 document, content: { application/yaml: { schema: { type: string } } } }
+        "200": { description: "OpenAPI 3 document", content: { application/yaml: { schema: { type: string } } } }
 components:
   securitySchemes:
     bearer: { type: http, scheme: bearer }
   parameters:
     Reference: { name: reference, in: path, required: true, schema: { type: string } }
   responses:
-    Unauthorized: { description: Missing or wrong bearer token, content: { application/json: { schema: { $ref: "#/components/schemas/Problem" } } } }
-    NotFound: { description: No invoice with this reference, content: { application/json: { schema: { $ref: "#/components/schemas/Problem" } } } }
+    Unauthorized: { description: "Missing or wrong bearer token", content: { application/json: { schema: { $ref: "#/components/schemas/Problem" } } } }
+    NotFound: { description: "No invoice with this reference", content: { application/json: { schema: { $ref: "#/components/schemas/Problem" } } } }
   schemas:
     Problem:
       type: object
@@ -145,17 +145,17 @@ components:
         name: { type: string }
         address: { type: string }
         town: { type: string }
-        country: { type: string, description: ISO 3166-1 alpha-3, e.g. MNE }
+        country: { type: string, description: "ISO 3166-1 alpha-3, e.g. MNE" }
         diplomatic_tax_card: { type: string }
     Invoice:
       type: object
       required: [reference, invoice_type, payments]
       properties:
-        reference: { type: string, description: Your unique id of the invoice; the idempotency key }
+        reference: { type: string, description: "Your unique id of the invoice; the idempotency key" }
         invoice_type: { type: string, enum: [CASH, NONCASH] }
         kind: { type: string, enum: [INVOICE, CORRECTIVE, SUMMARY, PERIODICAL, ADVANCE, CREDIT_NOTE], default: INVOICE }
-        issued_at: { type: string, example: "2026-11-21T10:15:00+01:00", description: Default now }
-        operator_code: { type: string, description: Default the configuration's }
+        issued_at: { type: string, example: "2026-11-21T10:15:00+01:00", description: "Default now" }
+        operator_code: { type: string, description: "Default the configuration's" }
         prices_include_vat: { type: boolean, default: true }
         self_issuing: { type: string, enum: [AGREEMENT, DOMESTIC, ABROAD, SELF, OTHER] }
         seller: { $ref: "#/components/schemas/Party" }
@@ -249,7 +249,7 @@ components:
         issued_at: { type: string }
         fiscalized_at: { type: string }
         qr_url: { type: string }
-        deliver_by: { type: string, description: For deferred documents, the 48-hour deadline }
+        deliver_by: { type: string, description: "For deferred documents, the 48-hour deadline" }
         warnings: { type: array, items: { type: string } }
         error:
           type: object
