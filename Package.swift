@@ -63,7 +63,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "FiscalAdmin", dependencies: ["FiscalCore"], swiftSettings: strict),
+        .target(name: "FiscalAdmin", dependencies: ["FiscalCore", "COpenSSL"], swiftSettings: strict),
         .executableTarget(
             name: "fiscal-admin",
             dependencies: ["FiscalAdmin", "FiscalCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -8,7 +8,7 @@ struct FiscalAdminCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fiscal-admin",
         abstract: "The integrators' back office for fiscal connectors.",
-        subcommands: [LicenseCommand.self]
+        subcommands: [LicenseCommand.self, MasterKeyCommand.self]
     )
 }
 
@@ -74,6 +74,36 @@ struct LicenseCommand: ParsableCommand {
                 FileHandle.standardOutput.write(try encoder.encode(license) + Data("\n".utf8))
                 if expired { throw fail("the license expired on \(license.expires)") }
             } catch let error as LicenseError {
+                throw fail(error.message)
+            }
+        }
+    }
+}
+
+struct MasterKeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "master-key",
+        abstract: "Creates and checks the master key that encrypts certificate keys at rest.",
+        subcommands: [Generate.self, Check.self]
+    )
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Prints a new master key (base64). Store it outside the database: `fiscal-admin master-key generate > master.key && chmod 600 master.key`.")
+
+        func run() {
+            print(MasterKey.generate().base64)
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Checks a master key file (or FISCAL_ADMIN_MASTER_KEY) and prints its id.")
+        @Argument(help: "The key file; omit to check the FISCAL_ADMIN_MASTER_KEY environment variable.") var file: String?
+
+        func run() throws {
+            do {
+                let key = try MasterKey.load(path: file)
+                print("master key \(key.id) is usable")
+            } catch {
                 throw fail(error.message)
             }
         }

@@ -1,0 +1,79 @@
+public import Foundation
+
+/// Sign-in rate limiting as a state machine: after `freeAttempts` failures for one key (an account
+/// name, or a client address) within `window`, each further attempt must wait, doubling from
+/// `baseDelay` up to `maximumDelay`. A success clears the key. Callers check both the account and
+/// the address, so neither password guessing on one account nor spraying many accounts from one
+/// address gets far. Times are passed in, so the machine is tested without sleeping.
+public struct SignInThrottle: Sendable {
+    /// What the throttle decides for an attempt.
+    public enum Decision: Sendable, Equatable {
+        /// Go ahead and check the password.
+        case allowed
+        /// Refuse without checking; try again after this many seconds.
+        case wait(seconds: Int)
+    }
+
+    struct Record: Sendable {
+        var failures: Int
+        var lastFailure: Date
+    }
+
+    /// Failures allowed before delays start.
+    public let freeAttempts: Int
+    /// How long failures are remembered after the last one.
+    public let window: TimeInterval
+    /// The first delay.
+    public let baseDelay: TimeInterval
+    /// The longest delay.
+    public let maximumDelay: TimeInterval
+    /// At most this many keys are remembered; the oldest are forgotten first.
+    public let capacity: Int
+    private var records: [String: Record] = [:]
+
+    /// Creates a throttle; the defaults allow 5 failures, then wait 2, 4, 8 … s up to 15 min.
+    public init(freeAttempts: Int = 5, window: TimeInterval = 15 * 60, baseDelay: TimeInterval = 2, maximumDelay: TimeInterval = 15 * 60, capacity: Int = 100_000) {
+        self.freeAttempts = freeAttempts
+        self.window = window
+        self.baseDelay = baseDelay
+        self.maximumDelay = maximumDelay
+        self.capacity = capacity
+    }
+
+    /// Whether an attempt for `key` may go ahead at `now`.
+    public func decision(for key: String, at now: Date) -> Decision {
+        guard let record = records[key], now.timeIntervalSince(record.lastFailure) < window,
+              record.failures >= freeAttempts else { return .allowed }
+        let exponent = min(record.failures - freeAttempts, 30)
+        let delay = min(baseDelay * Double(1 << exponent), maximumDelay)
+        let remaining = record.lastFailure.addingTimeInterval(delay).timeIntervalSince(now)
+        return remaining > 0 ? .wait(seconds: Int(remaining.rounded(.up))) : .allowed
+    }
+
+    /// Records a failed attempt.
+    public mutating func recordFailure(for key: String, at now: Date) {
+        if var record = records[key], now.timeIntervalSince(record.lastFailure) < window {
+            record.failures += 1
+            record.lastFailure = now
+            records[key] = record
+        } else {
+            if records.count >= capacity { forgetOldest(now: now) }
+            records[key] = Record(failures: 1, lastFailure: now)
+        }
+    }
+
+    /// Records a success, which forgets the key's failures.
+    public mutating func recordSuccess(for key: String) {
+        records[key] = nil
+    }
+
+    /// How many keys are remembered.
+    public var count: Int { records.count }
+
+    private mutating func forgetOldest(now: Date) {
+        records = records.filter { now.timeIntervalSince($0.value.lastFailure) < window }
+        while records.count >= capacity, let oldest = records.min(by: { $0.value.lastFailure < $1.value.lastFailure }) {
+            records[oldest.key] = nil
+        }
+    }
+}
