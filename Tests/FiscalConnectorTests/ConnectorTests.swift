@@ -103,6 +103,12 @@ import Testing
         await harness.simulator.inject(.dropAfterRegistering(seconds: 3))
         let deferred = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "LOST-1", cash: false))
         #expect(deferred.status == .deferred)
+        // The connector gave up after 1 s; on a loaded machine the simulator may register the
+        // request a little later. Wait for it, so the redelivery below meets a registered invoice.
+        let registeredInTime = ContinuousClock.now.advanced(by: .seconds(10))
+        while await harness.simulator.invoices.isEmpty, ContinuousClock.now < registeredInTime {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(await harness.simulator.invoices.count == 1, "registered although the answer was lost")
         let report = await connector.deliverPending(force: true)
         #expect(report.fiscalized == ["LOST-1"])
