@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Runs the independent `xmlsec1` and `xmllint` tools against our messages.
 public enum ExternalTools {
@@ -10,6 +10,8 @@ public enum ExternalTools {
         public let output: String
         /// Standard output alone.
         public let standardOutput: String
+        /// Standard error alone.
+        public let standardError: String
     }
 
     /// The path of an executable on PATH, if installed.
@@ -24,18 +26,28 @@ public enum ExternalTools {
     /// Whether tests must fail (not skip) when a tool is missing: under CI.
     public static var required: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
 
-    /// Runs `tool` with `arguments`.
+    /// Runs `tool` (looked up on PATH) with `arguments`.
     public static func run(_ tool: String, _ arguments: [String]) throws -> Run {
         guard let path = find(tool) else {
-            return Run(status: 127, output: "\(tool) is not installed", standardOutput: "")
+            return Run(status: 127, output: "\(tool) is not installed", standardOutput: "", standardError: "")
         }
+        return try run(executable: path, arguments)
+    }
+
+    /// Runs the executable at `path`, feeding `input` on standard input (closed after it) and
+    /// replacing the environment when `environment` is given.
+    public static func run(executable path: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        if let environment { process.environment = environment }
+        let inPipe = Pipe(), out = Pipe(), err = Pipe()
+        process.standardInput = inPipe
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        if let input { inPipe.fileHandleForWriting.write(input) }
+        try inPipe.fileHandleForWriting.close()
         // Drain standard error on another thread so neither pipe can fill up and block the tool.
         nonisolated(unsafe) var stderr = Data()
         let drained = DispatchSemaphore(value: 0)
@@ -46,8 +58,8 @@ public enum ExternalTools {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         drained.wait()
         process.waitUntilExit()
-        let text = String(decoding: stdout, as: UTF8.self)
-        return Run(status: process.terminationStatus, output: text + String(decoding: stderr, as: UTF8.self), standardOutput: text)
+        let text = String(decoding: stdout, as: UTF8.self), errors = String(decoding: stderr, as: UTF8.self)
+        return Run(status: process.terminationStatus, output: text + errors, standardOutput: text, standardError: errors)
     }
 
     /// Writes `text` to a new temporary file and returns its path.

@@ -11,24 +11,8 @@ import Testing
             #expect(!ExternalTools.required, "fiscal-connector was not built")
             return nil
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try stdin.fileHandleForWriting.close()
-        nonisolated(unsafe) var errors = Data()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { errors = stderr.fileHandleForReading.readDataToEndOfFile(); done.signal() }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        done.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        let run = try ExternalTools.run(executable: executable, arguments, input: input, environment: environment)
+        return (run.status, run.standardOutput, run.standardError)
     }
 
     func json(_ text: String) -> [String: Any] {

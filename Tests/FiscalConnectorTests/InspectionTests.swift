@@ -84,18 +84,8 @@ import Testing
             #expect(!ExternalTools.required, "fiscal-connector was not built")
             return nil
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let run = try ExternalTools.run(executable: executable, arguments, environment: environment)
+        return (run.status, run.standardOutput, run.standardError)
     }
 
     @Test func iicFromInputString() throws {

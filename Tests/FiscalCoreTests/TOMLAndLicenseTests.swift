@@ -1,4 +1,5 @@
 import FiscalCore
+import FiscalTesting
 import Foundation
 import Testing
 
@@ -117,14 +118,9 @@ import Testing
 
     func TestRSAPublicKeyPEM() throws -> [UInt8] {
         // Any non-Ed25519 public key: the RSA key of a minted certificate, exported by OpenSSL.
-        let output = Pipe()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["x509", "-in", URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Certificates/taxpayer.pem").path, "-noout", "-pubkey"]
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        return [UInt8](output.fileHandleForReading.readDataToEndOfFile())
+        let run = try ExternalTools.run("openssl", ["x509", "-in", TestMaterial.certificate("taxpayer.pem"), "-noout", "-pubkey"])
+        #expect(run.status == 0, "\(run.output)")
+        return Array(run.standardOutput.utf8)
     }
 }
 
