@@ -90,8 +90,8 @@ import Testing
             #expect(bad.status == 422)
             let openapi = try await HTTPTestClient.send("GET", base + "/openapi.yaml")
             #expect(openapi.status == 200)
-            let committed = try TestMaterial.bytes(TestMaterial.packageRoot + "/openapi.yaml")
-            #expect([UInt8](openapi.body) == committed, "the served document is the committed openapi.yaml")
+            let committed = try TestMaterial.bytes(TestMaterial.packageRoot + "/Sources/FiscalConnector/API/openapi.yaml")
+            #expect([UInt8](openapi.body) == committed, "the served document is the committed Sources/FiscalConnector/API/openapi.yaml")
         }
     }
 
@@ -117,7 +117,7 @@ import Testing
 
 @Suite struct OpenAPIDocumentTests {
     @Test func theCommittedDocumentIsValidOpenAPI() throws {
-        let script = "from openapi_spec_validator import validate\nfrom openapi_spec_validator.readers import read_from_filename\nd, _ = read_from_filename('\(TestMaterial.packageRoot)/openapi.yaml')\nvalidate(d)\nprint('valid')"
+        let script = "from openapi_spec_validator import validate\nfrom openapi_spec_validator.readers import read_from_filename\nd, _ = read_from_filename('\(TestMaterial.packageRoot)/Sources/FiscalConnector/API/openapi.yaml')\nvalidate(d)\nprint('valid')"
         let run = try ExternalTools.run("python3", ["-c", script])
         if run.status != 0 && !ExternalTools.required && run.output.contains("ModuleNotFoundError") { return }
         #expect(run.status == 0, "\(run.output)")
