@@ -113,10 +113,9 @@ struct FiscalizeCommand: AsyncParsableCommand {
             Output.json(result)
             throw ExitCode(result.exitCode)
         }
-        // Deliver what is due first, so older documents (and the day's deposit) reach the tax authority in order.
-        if let pending = try? await connector.journal.pending(environment: connector.configuration.taxAuthority.environment.rawValue), !pending.isEmpty {
-            _ = await connector.deliverPending()
-        }
+        // Deliver what is due first, so older documents (and the day's deposit) reach the tax
+        // authority in order; a journal error shows in the invoice's own result below.
+        _ = try? await connector.deliverPending()
         let result = await connector.fiscalize(request)
         Output.json(result)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
@@ -232,7 +231,7 @@ struct RegisterTCRCommand: AsyncParsableCommand {
         let connector = try options.connector()
         let result = await connector.registerTCR(validFrom: from, validTo: to, type: kind)
         Output.json(TCRResult(status: result.status.rawValue, tcrCode: result.fic, error: result.error))
-        if result.status != .fiscalized { throw ExitCode(2) }
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 
     struct TCRResult: Encodable {
@@ -255,7 +254,13 @@ struct DeliverCommand: AsyncParsableCommand {
 
     func run() async throws {
         let connector = try options.connector()
-        let report = await connector.deliverPending(force: true)
+        let report: Connector.DeliveryReport
+        do {
+            report = try await connector.deliverPending(force: true)
+        } catch {
+            Output.error("cannot read the journal \(connector.configuration.journalPath): \(error)")
+            throw ExitCode(1)
+        }
         Output.json(report)
         if !report.stillPending.isEmpty || !report.waiting.isEmpty { throw ExitCode(3) }
     }

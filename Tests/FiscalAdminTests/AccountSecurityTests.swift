@@ -44,7 +44,7 @@ import Testing
 
     @Test(arguments: [
         "", "plain", "$scrypt$ln=10,r=8,p=1$c2FsdHNhbHQ", "$bcrypt$ln=10,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-        "$scrypt$ln=40,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "$scrypt$ln=10,r=8$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$ln=40,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "$scrypt$ln=20,r=16,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "$scrypt$ln=10,r=8$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
         "$scrypt$ln=10,r=8,p=1,x=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "$scrypt$ln=10,r=8,p=1$!!$aGFzaGhhc2hoYXNoaGFzaA",
         "$scrypt$ln=10,r=8,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
     ])
@@ -92,9 +92,26 @@ import Testing
         throttle.recordFailure(for: "k", at: start)
         throttle.recordFailure(for: "k", at: start + 1)
         #expect(throttle.decision(for: "k", at: start + 2) == .wait(seconds: 19))
-        #expect(throttle.decision(for: "k", at: start + 62) == .allowed)
-        throttle.recordFailure(for: "k", at: start + 62)
-        #expect(throttle.decision(for: "k", at: start + 62) == .wait(seconds: 10), "a failure after the window starts a new count")
+        #expect(throttle.decision(for: "k", at: start + 80) == .allowed, "the wait is over")
+        #expect(throttle.decision(for: "k", at: start + 82) == .allowed)
+        throttle.recordFailure(for: "k", at: start + 82)
+        #expect(throttle.decision(for: "k", at: start + 82) == .wait(seconds: 10), "a failure a window after the 20 s wait ended starts a new count")
+    }
+
+    @Test func waitingOutTheLongestDelayDoesNotResetTheCount() {
+        // The default shape: the cap equals the window.
+        var throttle = SignInThrottle(freeAttempts: 2, window: 100, baseDelay: 50, maximumDelay: 100)
+        var now = start
+        for _ in 0..<4 { throttle.recordFailure(for: "k", at: now) }
+        #expect(throttle.decision(for: "k", at: now) == .wait(seconds: 100))
+        for _ in 0..<5 {
+            now += 100 // wait exactly the capped delay, then fail again
+            #expect(throttle.decision(for: "k", at: now) == .allowed)
+            throttle.recordFailure(for: "k", at: now)
+            #expect(throttle.decision(for: "k", at: now) == .wait(seconds: 100), "still capped, not a fresh set of free attempts")
+        }
+        throttle.recordFailure(for: "k", at: now + 201)
+        #expect(throttle.decision(for: "k", at: now + 201) == .allowed, "forgotten a window after the wait ended: one failure is free again")
     }
 
     @Test func memoryIsBounded() {

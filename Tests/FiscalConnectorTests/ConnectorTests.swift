@@ -82,11 +82,11 @@ import Testing
         #expect(try await connector.status().pendingCount == 1)
 
         // Still down: the document stays pending and waits its backoff.
-        _ = await connector.deliverPending(force: true)
+        _ = try await connector.deliverPending(force: true)
         #expect(try await connector.status().pendingCount == 1)
 
         await harness.simulator.setPersistentFailure(nil)
-        let report = await connector.deliverPending(force: true)
+        let report = try await connector.deliverPending(force: true)
         #expect(report.fiscalized == ["OFF-1"])
         let stored = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "OFF-1"))
         #expect(stored.status == .fiscalized)
@@ -110,7 +110,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(await harness.simulator.invoices.count == 1, "registered although the answer was lost")
-        let report = await connector.deliverPending(force: true)
+        let report = try await connector.deliverPending(force: true)
         #expect(report.fiscalized == ["LOST-1"])
         let invoices = await harness.simulator.invoices
         #expect(invoices.count == 1)
@@ -348,7 +348,7 @@ final class TestClock: @unchecked Sendable {
         defer { Task { await harness.stop() } }
         let connector = try harness.connector()
         // The deliverer runs continuously while invoices are issued.
-        let deliverer = Task { while !Task.isCancelled { _ = await connector.deliverPending(force: true) } }
+        let deliverer = Task { while !Task.isCancelled { _ = try await connector.deliverPending(force: true) } }
         var results: [FiscalizationResult] = []
         for index in 0..<30 { results.append(await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "FRESH-\(index)", cash: false))) }
         deliverer.cancel()

@@ -51,16 +51,48 @@ import Testing
         #expect(try await connector.journal.entries().isEmpty, "nothing journaled")
     }
 
+    @Test func aReplayAfterTheCertificateExpiredReturnsTheIssuedInvoice() async throws {
+        let harness = try await ConnectorHarness.start(requireInitialDeposit: false)
+        defer { Task { await harness.stop() } }
+        let clock = TestClock(Date())
+        let connector = try harness.connector(clock: { clock.now })
+        let json = ConnectorHarness.invoiceJSON(reference: "REPLAY-1", cash: false)
+        let first = await connector.fiscalize(json: json)
+        #expect(first.status == .fiscalized)
+        clock.advance(by: TestMaterial.taxpayer.certificate.notAfter.timeIntervalSinceNow + 3600)
+        let again = await connector.fiscalize(json: json)
+        #expect(again.status == .fiscalized && again.fic == first.fic && again.iic == first.iic, "not 'rejected': it was issued")
+        let fresh = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "REPLAY-2", cash: false))
+        #expect(fresh.status == .rejected && fresh.error?.code == "certificate")
+    }
+
+    @Test func aDepositReferenceReusedForAnotherAmountIsAConflictNotAnUnknownOutcome() async throws {
+        let harness = try await ConnectorHarness.start(requireInitialDeposit: false)
+        defer { Task { await harness.stop() } }
+        let connector = try harness.connector()
+        let first = await connector.deposit(amount: ExactDecimal("50.00")!, operation: .initial, reference: "DEP-1")
+        #expect(first.status == .fiscalized)
+        let replay = await connector.deposit(amount: ExactDecimal("50.00")!, operation: .initial, reference: "DEP-1")
+        #expect(replay.status == .fiscalized && replay.fic == first.fic)
+        let conflict = await connector.deposit(amount: ExactDecimal("60.00")!, operation: .initial, reference: "DEP-1")
+        #expect(conflict.status == .rejected && conflict.error?.code == "reference_conflict")
+        #expect(conflict.exitCode == 2)
+    }
+
     @Test func theDelivererLeavesAFreshDocumentToTheProcessSendingIt() async throws {
         let harness = try await ConnectorHarness.start(requireInitialDeposit: false)
         defer { Task { await harness.stop() } }
         // Two connectors on one journal, as `fiscalize` beside `serve`: the first one's send is slow.
         let issuing = try harness.connector()
         let background = try harness.connector()
-        await harness.simulator.inject(.slow(seconds: 1.5))
+        await harness.simulator.inject(.slow(seconds: 4))
         async let first = issuing.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "RACE-1", cash: false))
-        try await Task.sleep(for: .milliseconds(300))
-        let report = await background.deliverPending()
+        // Wait until it is journaled (and so on its way), however loaded the machine is.
+        let journaledInTime = ContinuousClock.now.advanced(by: .seconds(10))
+        while try await background.journal.entry(reference: "RACE-1") == nil, ContinuousClock.now < journaledInTime {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let report = try await background.deliverPending()
         #expect(report.waiting.contains("RACE-1"))
         #expect(await first.status == .fiscalized)
         #expect(await harness.simulator.invoices.first?.lastSubsequentDelivery == nil, "the first message went out without SubseqDelivType")

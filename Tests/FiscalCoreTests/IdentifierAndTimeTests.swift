@@ -45,6 +45,19 @@ import Testing
         #expect(FiscalTimestamp(text) == nil)
     }
 
+    @Test(arguments: [
+        ("2026-03-29", "2026-03-28T23:00:00Z"), // clocks go forward at 02:00 local
+        ("2026-10-25", "2026-10-24T22:00:00Z"), // clocks go back at 03:00 local
+        ("2026-03-28", "2026-03-27T23:00:00Z"), ("2026-03-30", "2026-03-29T22:00:00Z"),
+        ("2026-10-26", "2026-10-25T23:00:00Z"), ("2026-07-01", "2026-06-30T22:00:00Z"),
+    ])
+    func startOfDayIsLocalMidnightAlsoOnClockChangeDays(day: String, utc: String) throws {
+        let start = FiscalTimestamp.startOfDay(try #require(FiscalDate(day)))
+        #expect(start == ISOTime.date(utc), "\(day) starts at \(ISOTime.string(start))")
+        #expect(FiscalDate(start).description == day)
+        #expect(FiscalDate(start.addingTimeInterval(-1)).description != day)
+    }
+
     @Test func yearIsMontenegrosAtNewYear() throws {
         // 23:30 UTC on 31 December is already 00:30 on 1 January in Podgorica.
         let t = try #require(FiscalTimestamp("2026-12-31T23:30:00Z"))

@@ -24,9 +24,11 @@ public struct PasswordHasher: Sendable {
         /// N = 2^15, r = 8, p = 1: 32 MiB and about 0.1 s per hash on a server core.
         public static let recommended = Parameters(logN: 15, r: 8, p: 1)
 
-        /// The range a stored hash may use; anything outside it is refused rather than computed.
+        /// The range a stored hash may use; anything outside it (or needing more than 64 MiB) is
+        /// refused rather than computed, so a planted hash cannot exhaust the server's memory.
         static func isAcceptable(_ value: Parameters) -> Bool {
-            (10...20).contains(value.logN) && (1...32).contains(value.r) && (1...16).contains(value.p)
+            (10...20).contains(value.logN) && (1...16).contains(value.r) && (1...4).contains(value.p)
+                && 128 * value.r * (1 << value.logN) <= 64 << 20
         }
     }
 
@@ -110,7 +112,11 @@ public struct PasswordHasher: Sendable {
                 EVP_PBE_scrypt(passwordChars.baseAddress, passwordChars.count, salt, salt.count, n, r, p, maxMemory, &output, length)
             }
         }
-        return status == 1 ? output : nil
+        guard status == 1 else {
+            ERR_clear_error()
+            return nil
+        }
+        return output
     }
 
     static func encode(_ bytes: [UInt8]) -> String {

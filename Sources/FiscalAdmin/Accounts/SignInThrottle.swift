@@ -21,7 +21,7 @@ public struct SignInThrottle: Sendable {
 
     /// Failures allowed before delays start.
     public let freeAttempts: Int
-    /// How long failures are remembered after the last one.
+    /// How long failures are remembered after the wait they impose.
     public let window: TimeInterval
     /// The first delay.
     public let baseDelay: TimeInterval
@@ -42,17 +42,26 @@ public struct SignInThrottle: Sendable {
 
     /// Whether an attempt for `key` may go ahead at `now`.
     public func decision(for key: String, at now: Date) -> Decision {
-        guard let record = records[key], now.timeIntervalSince(record.lastFailure) < window,
-              record.failures >= freeAttempts else { return .allowed }
-        let exponent = min(record.failures - freeAttempts, 30)
-        let delay = min(baseDelay * Double(1 << exponent), maximumDelay)
-        let remaining = record.lastFailure.addingTimeInterval(delay).timeIntervalSince(now)
+        guard let record = records[key], isRemembered(record, at: now) else { return .allowed }
+        let remaining = record.lastFailure.addingTimeInterval(delay(afterFailures: record.failures)).timeIntervalSince(now)
         return remaining > 0 ? .wait(seconds: Int(remaining.rounded(.up))) : .allowed
+    }
+
+    /// The wait after `failures` failures: none within the free attempts, then doubling to the cap.
+    func delay(afterFailures failures: Int) -> TimeInterval {
+        guard failures >= freeAttempts else { return 0 }
+        return min(baseDelay * Double(1 << min(failures - freeAttempts, 30)), maximumDelay)
+    }
+
+    /// Failures are remembered for `window` after the wait they impose has ended, so waiting out
+    /// the longest delay does not reset the count.
+    func isRemembered(_ record: Record, at now: Date) -> Bool {
+        now.timeIntervalSince(record.lastFailure) < delay(afterFailures: record.failures) + window
     }
 
     /// Records a failed attempt.
     public mutating func recordFailure(for key: String, at now: Date) {
-        if var record = records[key], now.timeIntervalSince(record.lastFailure) < window {
+        if var record = records[key], isRemembered(record, at: now) {
             record.failures += 1
             record.lastFailure = now
             records[key] = record
@@ -71,7 +80,7 @@ public struct SignInThrottle: Sendable {
     public var count: Int { records.count }
 
     private mutating func forgetOldest(now: Date) {
-        records = records.filter { now.timeIntervalSince($0.value.lastFailure) < window }
+        records = records.filter { isRemembered($0.value, at: now) }
         while records.count >= capacity, let oldest = records.min(by: { $0.value.lastFailure < $1.value.lastFailure }) {
             records[oldest.key] = nil
         }

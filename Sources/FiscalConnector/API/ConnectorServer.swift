@@ -19,7 +19,13 @@ public struct DeliveryService: Service {
     public func run() async throws {
         var lastWarning: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let report = await connector.deliverPending()
+            let report: Connector.DeliveryReport
+            do {
+                report = try await connector.deliverPending()
+            } catch {
+                logger.error("Cannot read the journal to deliver pending documents.", metadata: ["error": "\(error)"])
+                report = Connector.DeliveryReport()
+            }
             let journal = connector.journal
             await EFIClient.blocking { try? journal.checkpoint() }
             for reference in report.fiscalized { logger.info("Delivered a pending document.", metadata: ["reference": "\(reference)"]) }

@@ -65,7 +65,11 @@ public enum LocalAPI {
             return json(result, status: status(for: result))
         }
         api.post("deliveries") { _, _ -> Response in
-            json(await connector.deliverPending(force: true), status: .ok)
+            do {
+                return json(try await connector.deliverPending(force: true), status: .ok)
+            } catch {
+                throw HTTPError(.serviceUnavailable, message: "the journal cannot be read: \(error)")
+            }
         }
         api.get("status") { _, _ -> Response in
             json(try await connector.status(), status: .ok)

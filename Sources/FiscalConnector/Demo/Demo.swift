@@ -128,7 +128,7 @@ public enum Demo {
         results.append(("Cash sale while the tax authority is down (issued offline)", offline))
         log("bringing the tax authority back and delivering what is pending")
         await simulator.setPersistentFailure(nil)
-        _ = await connector.deliverPending(force: true)
+        _ = try await connector.deliverPending(force: true)
         if let entry = try await connector.journal.entry(reference: "demo-\(run)-4") {
             results.append(("The same invoice after delivery (same IIC, FIC now)", connector.result(for: entry)))
         }

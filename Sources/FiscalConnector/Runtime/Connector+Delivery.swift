@@ -27,10 +27,11 @@ extension Connector {
 
     /// Delivers every pending document that is due (all of them with `force`), oldest first,
     /// each with the same content and IIC, a new message UUID and the right `SubseqDelivType`.
-    public func deliverPending(force: Bool = false) async -> DeliveryReport {
+    public func deliverPending(force: Bool = false) async throws -> DeliveryReport {
         var report = DeliveryReport()
         let environment = configuration.taxAuthority.environment.rawValue
-        guard let pending = try? await journal.pending(environment: environment) else { return report }
+        // A journal that cannot be read is an error, never "nothing pending".
+        let pending = try await journal.pending(environment: environment)
         // Another process (`serve`, or a `deliver` beside it) is redelivering this journal right now.
         guard deliveryLock.acquire() else {
             report.waiting = pending.map(\.document.reference)
@@ -56,7 +57,12 @@ extension Connector {
             guard claim(document.reference) else { continue }
             defer { release(document.reference) }
             // Read it again under the claim: the call that issued it may have delivered it meanwhile.
-            guard let entry = try? await journal.entry(id: document.id!), entry.state == .pending else { continue }
+            let entry: JournalEntry?
+            do { entry = try await journal.entry(id: document.id!) } catch {
+                report.stillPending.append(document.reference)
+                continue
+            }
+            guard let entry, entry.state == .pending else { continue }
             let message: SignedMessage
             do {
                 message = try resign(document, reason: subsequentDeliveryReason(entry))

@@ -41,6 +41,7 @@ extension Connector {
     /// `at` dates the deposit on an earlier day; it is then sent as a late delivery.
     public func deposit(amount: ExactDecimal, operation: CashDepositOperation, reference: String? = nil, at earlier: FiscalTimestamp? = nil) async -> FiscalizationResult {
         let now = clock()
+        if let reference, let stored = await replay(reference: reference, contentHash: Self.depositHash(operation, amount, reference)) { return stored }
         if let refusal = expiryRefusal(now: now, reference: reference) { return refusal }
         let changedAt = earlier ?? FiscalTimestamp(now)
         let header = MessageHeader(sentAt: FiscalTimestamp(now), subsequentDelivery: earlier == nil ? nil : .technicalError)
@@ -48,7 +49,7 @@ extension Connector {
         let problems = deposit.issues
         if !problems.isEmpty { return .invalid(ValidationError(problems), reference: reference) }
         let reference = reference ?? "deposit-\(MessageHeader(sentAt: changedAt).uuid)"
-        let hash = Hex.upper(Digest.sha256(Array("\(operation.rawValue)|\(amount.formatted(2))|\(reference)".utf8)))
+        let hash = Self.depositHash(operation, amount, reference)
         let environment = configuration.taxAuthority.environment.rawValue
         guard await acquire(reference) else {
             return FiscalizationResult(status: .rejected, reference: reference,
@@ -71,11 +72,13 @@ extension Connector {
         }
         do {
             return result(for: try done.get())
-        } catch let error as ValidationError {
-            return .invalid(error, reference: reference)
         } catch {
-            return FiscalizationResult(status: .rejected, reference: reference, error: .init(code: "journal", message: "\(error)"))
+            return failure(error, reference: reference)
         }
+    }
+
+    static func depositHash(_ operation: CashDepositOperation, _ amount: ExactDecimal, _ reference: String) -> String {
+        Hex.upper(Digest.sha256(Array("\(operation.rawValue)|\(amount.formatted(2))|\(reference)".utf8)))
     }
 
     /// Registers this device with the tax authority (or updates its end of use) and returns the
@@ -88,10 +91,8 @@ extension Connector {
         let signed: SignedMessage
         do {
             signed = try signer.sign(registration, header: MessageHeader(sentAt: FiscalTimestamp(now)), today: FiscalDate(now))
-        } catch let error as ValidationError {
-            return .invalid(error, reference: nil)
         } catch {
-            return FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "\(error)"))
+            return failure(error, reference: nil)
         }
         let reference = "tcr-\(signed.header.uuid)"
         let entry: JournalEntry
@@ -110,7 +111,7 @@ extension Connector {
             }) } }).get() else { return FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "duplicate registration reference")) }
             entry = issued
         } catch {
-            return FiscalizationResult(status: .rejected, error: .init(code: "journal", message: "\(error)"))
+            return failure(error, reference: reference)
         }
         var result = self.result(for: await deliver(signed, for: entry.document, firstMessage: true))
         if result.status == .deferred {

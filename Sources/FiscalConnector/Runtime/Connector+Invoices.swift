@@ -17,6 +17,10 @@ extension Connector {
     /// The same reference again returns the stored result and issues nothing.
     public func fiscalize(_ request: InvoiceRequest, dryRun: Bool = false) async -> FiscalizationResult {
         let now = clock()
+        let contentHash = request.contentHash
+        // A replay returns what was stored, even if the certificate or license has expired since or
+        // the rules have changed: "rejected" would tell the till that nothing was issued.
+        if !dryRun, let stored = await replay(reference: request.reference, contentHash: contentHash) { return stored }
         if let refusal = expiryRefusal(now: now, reference: request.reference) { return refusal }
         var warnings = standingWarnings(now: now)
         let issuedAt: FiscalTimestamp
@@ -54,14 +58,9 @@ extension Connector {
             }
         }
 
-        let contentHash = request.contentHash
-        // A CASH invoice needs the day's INITIAL deposit first, unless it is a replay of a stored one.
-        // (Everything else goes straight to the journal, which answers replays itself.)
+        // A CASH invoice needs the day's INITIAL deposit first.
         if preview.paymentKind == .cash, preview.kind != .summary, preview.kind != .periodical {
             let day = FiscalDate(issuedAt.date)
-            if let existing = try? await journal.entry(reference: request.reference), existing.document.contentHash == contentHash {
-                return result(for: existing)
-            }
             switch await depositGate.run({ await self.ensureInitialDeposit(day: day, now: now) }) {
             case .present: break
             case .registered(let warning): warnings.append(warning)
@@ -99,13 +98,29 @@ extension Connector {
         }
         do {
             return result(for: try done.get())
-        } catch let error as ValidationError {
-            return .invalid(error, reference: request.reference)
-        } catch let error as JournalError {
-            return FiscalizationResult(status: .rejected, reference: request.reference, warnings: warnings,
-                                       error: .init(code: error.code == .referenceConflict ? "reference_conflict" : "journal", message: error.message, field: "reference"))
         } catch {
-            return FiscalizationResult(status: .rejected, reference: request.reference, warnings: warnings, error: .init(code: "internal", message: "\(error)"))
+            return failure(error, reference: request.reference, warnings: warnings)
+        }
+    }
+
+    /// The stored result when `reference` was already issued with the same content; `nil` otherwise
+    /// (a different content is answered by the journal as a reference conflict).
+    func replay(reference: String, contentHash: String) async -> FiscalizationResult? {
+        guard let stored = try? await journal.entry(reference: reference), stored.document.contentHash == contentHash else { return nil }
+        return result(for: stored)
+    }
+
+    /// The result for an error thrown while journaling or sending: invalid input (exit 2), a
+    /// reference reused for other content (exit 2, HTTP 409), or an unknown outcome (exit 1).
+    func failure(_ error: any Error, reference: String?, warnings: [String] = []) -> FiscalizationResult {
+        switch error {
+        case let error as ValidationError:
+            return .invalid(error, reference: reference)
+        case let error as JournalError:
+            return FiscalizationResult(status: .rejected, reference: reference, warnings: warnings,
+                                       error: .init(code: error.code == .referenceConflict ? "reference_conflict" : "journal", message: error.message, field: "reference"))
+        default:
+            return FiscalizationResult(status: .rejected, reference: reference, warnings: warnings, error: .init(code: "internal", message: "\(error)"))
         }
     }
 

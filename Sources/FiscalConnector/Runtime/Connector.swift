@@ -42,17 +42,9 @@ public final class Connector: Sendable {
             let hint = environment[variable] == nil ? " (the environment variable \(variable) is not set)" : ""
             throw ConnectorError(.certificate, "\(error)\(hint)")
         }
-        let certificate = identity.certificate
-        guard let tin = certificate.taxpayerTIN else {
-            throw ConnectorError(.certificate, "the certificate \(certificate.subject) carries no taxpayer TIN (organizationIdentifier=VATME-<TIN>); use the taxpayer's fiscalization certificate")
-        }
-        guard tin.value == configuration.taxpayer.tin else {
-            throw ConnectorError(.certificate, "the certificate belongs to TIN \(tin.value), but [taxpayer] tin is \(configuration.taxpayer.tin): use this taxpayer's certificate")
-        }
-        guard certificate.isValid(at: now) else {
-            throw ConnectorError(.certificate, now > certificate.notAfter
-                ? "the certificate expired on \(certificate.notAfter); the tax authority refuses expired certificates: install the renewed certificate"
-                : "the certificate is valid only from \(certificate.notBefore)")
+        let inspection = CertificateInspection.inspect(identity.certificate, file: configuration.certificate.file, expectedTIN: configuration.taxpayer.tin, now: now)
+        guard inspection.accepted else {
+            throw ConnectorError(.certificate, inspection.problems.joined(separator: "; "))
         }
         license = try Self.checkLicense(configuration, today: FiscalDate(now))
         do {
@@ -63,7 +55,7 @@ public final class Connector: Sendable {
         var trusted: [Certificate] = []
         for path in configuration.taxAuthority.responseCertificates {
             do {
-                trusted += try Self.certificates(at: path)
+                trusted += try Certificate.all(contentsOf: path)
             } catch {
                 throw ConnectorError(.configuration, "tax_authority.response_certificates: \(error)")
             }
@@ -73,17 +65,6 @@ public final class Connector: Sendable {
         client = EFIClient(url: configuration.taxAuthority.url, caFile: configuration.taxAuthority.caFile,
                            timeoutSeconds: configuration.taxAuthority.timeoutSeconds,
                            trustedSigners: configuration.taxAuthority.verifyResponses ? trusted : [])
-    }
-
-    static func certificates(at path: String) throws -> [Certificate] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CertificateError(.unreadable, "cannot read the file", source: path)
-        }
-        let bytes = [UInt8](data)
-        if String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN") {
-            return try Certificate.allFromPEM(bytes)
-        }
-        return [try Certificate(der: bytes)]
     }
 
     static func checkLicense(_ configuration: ConnectorConfiguration, today: FiscalDate) throws(ConnectorError) -> License {

@@ -67,18 +67,25 @@ public final class Certificate: @unchecked Sendable, Equatable, CustomStringConv
         self.init(owning: X509_dup(first.x509))
     }
 
-    /// Reads a certificate file in PEM or DER form.
+    /// Reads a certificate file in PEM or DER form (the first certificate of a PEM file).
     public convenience init(contentsOf path: String) throws {
+        guard let first = try Self.all(contentsOf: path).first else {
+            throw CertificateError(.noCertificate, "no '-----BEGIN CERTIFICATE-----' block found", source: path)
+        }
+        self.init(owning: X509_dup(first.x509))
+    }
+
+    /// Every certificate in a PEM file, or the one certificate of a DER file.
+    public static func all(contentsOf path: String) throws -> [Certificate] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CertificateError(.unreadable, "cannot read the file; check the path and permissions", source: path)
         }
         let bytes = [UInt8](data)
         do {
-            if bytes.starts(with: Array("-----".utf8)) || String(decoding: bytes.prefix(200), as: UTF8.self).contains("-----BEGIN") {
-                try self.init(pem: bytes)
-            } else {
-                try self.init(der: bytes)
+            if String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN") {
+                return try allFromPEM(bytes)
             }
+            return [try Certificate(der: bytes)]
         } catch let error as CertificateError {
             throw CertificateError(error.code, error.message, source: path)
         }

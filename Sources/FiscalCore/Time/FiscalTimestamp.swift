@@ -64,9 +64,11 @@ public struct FiscalTimestamp: Sendable, Hashable, Codable, CustomStringConverti
     /// The first second of a Montenegrin calendar day.
     public static func startOfDay(_ day: FiscalDate) -> Date {
         let local = CivilTime.daysSince1970(year: day.year, month: day.month, day: day.day) * 86_400
-        // The offset at local midnight; probing an hour later avoids the (nonexistent) DST gap at 00:00.
-        let probe = Date(timeIntervalSince1970: TimeInterval(local))
-        return Date(timeIntervalSince1970: TimeInterval(local - montenegro.secondsFromGMT(for: probe.addingTimeInterval(3600))))
+        // The offset in force at local midnight: guess with the offset at the same wall-clock time in
+        // UTC, then take the offset at the guessed instant (clock changes are at 01:00 UTC, never at
+        // local midnight, so the second step always lands on midnight's own offset).
+        let guess = TimeInterval(local - montenegro.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local))))
+        return Date(timeIntervalSince1970: TimeInterval(local) - TimeInterval(montenegro.secondsFromGMT(for: Date(timeIntervalSince1970: guess))))
     }
 
     /// The calendar year in Montenegro at this moment (decides the invoice number's year).
