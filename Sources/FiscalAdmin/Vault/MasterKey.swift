@@ -27,7 +27,7 @@ public struct MasterKey: Sendable {
         }
         bytes = [UInt8](data)
         idBytes = Array(Digest.sha256(bytes).prefix(8))
-        id = Hex.upper(idBytes).lowercased()
+        id = Hex.lower(idBytes)
     }
 
     /// A new random key.
@@ -82,7 +82,7 @@ public struct MasterKey: Sendable {
         }
         let keyID = Array(sealed[4..<12])
         guard keyID == idBytes else {
-            throw VaultError(.wrongMasterKey, "the secret for \(context) was sealed under master key \(Hex.upper(keyID).lowercased()), this server has \(id): start it with the master key the database was created with")
+            throw VaultError(.wrongMasterKey, "the secret for \(context) was sealed under master key \(Hex.lower(keyID)), this server has \(id): start it with the master key the database was created with")
         }
         let nonce = Array(sealed[12..<24])
         let ciphertext = Array(sealed[header..<(sealed.count - 16)])

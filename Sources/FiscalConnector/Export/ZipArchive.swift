@@ -1,3 +1,4 @@
+import FiscalCore
 import Foundation
 
 /// Writes ZIP archives of stored (uncompressed) files: what the tax authority's offline upload
@@ -39,7 +40,7 @@ struct ZipArchive {
 
     static func dosTimestamp(_ date: Date) -> (time: UInt16, date: UInt16) {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Podgorica")!
+        calendar.timeZone = FiscalTimestamp.montenegro
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         let time = UInt16((c.hour ?? 0) << 11 | (c.minute ?? 0) << 5 | (c.second ?? 0) / 2)
         let day = UInt16(max(0, (c.year ?? 1980) - 1980) << 9 | (c.month ?? 1) << 5 | (c.day ?? 1))

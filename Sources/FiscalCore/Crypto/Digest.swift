@@ -28,8 +28,13 @@ public enum Digest {
 /// Hexadecimal text.
 public enum Hex {
     /// Uppercase hex of `bytes` (the IIC and IICSignature form).
-    public static func upper(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789ABCDEF".utf8)
+    public static func upper(_ bytes: some Sequence<UInt8>) -> String { encode(bytes, digits: "0123456789ABCDEF") }
+
+    /// Lowercase hex of `bytes` (key ids).
+    public static func lower(_ bytes: some Sequence<UInt8>) -> String { encode(bytes, digits: "0123456789abcdef") }
+
+    private static func encode(_ bytes: some Sequence<UInt8>, digits: StaticString) -> String {
+        let digits = UnsafeBufferPointer(start: digits.utf8Start, count: digits.utf8CodeUnitCount)
         var out = [UInt8]()
         for b in bytes {
             out.append(digits[Int(b >> 4)])

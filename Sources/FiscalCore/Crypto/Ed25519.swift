@@ -114,7 +114,7 @@ public enum Ed25519 {
         }
 
         /// A short identifier: the first 8 bytes of SHA-256 of the raw key, hex.
-        public var keyID: String { Hex.upper(Digest.sha256(raw).prefix(8)).lowercased() }
+        public var keyID: String { Hex.lower(Digest.sha256(raw).prefix(8)) }
 
         /// Checks an Ed25519 signature.
         public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
