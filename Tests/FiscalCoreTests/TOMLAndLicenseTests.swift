@@ -140,3 +140,17 @@ import Testing
         #expect((#expect(throws: CertificateError.self) { try SigningIdentity(pkcs12: seal.pkcs12, password: "wrong") })?.code == .wrongPassword)
     }
 }
+
+@Suite struct UnpaddedBase64Tests {
+    @Test func bothAlphabetsRoundTripAndRefuseTheOther() {
+        let bytes: [UInt8] = [0xFB, 0xFF, 0xBF, 0x01]
+        #expect(UnpaddedBase64.encode(bytes, .standard) == "+/+/AQ")
+        #expect(UnpaddedBase64.encode(bytes, .url) == "-_-_AQ")
+        #expect(UnpaddedBase64.decode("+/+/AQ", .standard) == bytes)
+        #expect(UnpaddedBase64.decode("-_-_AQ", .url) == bytes)
+        #expect(UnpaddedBase64.decode("-_-_AQ", .standard) == nil)
+        #expect(UnpaddedBase64.decode("+/+/AQ", .url) == nil)
+        #expect(UnpaddedBase64.decode("+/+/AQ==", .standard) == nil, "padding is not part of the form")
+        #expect(UnpaddedBase64.decode("", .url) == [])
+    }
+}

@@ -1,4 +1,5 @@
 internal import COpenSSL
+internal import FiscalCore
 internal import Foundation
 
 /// Hashes and checks sign-in passwords with scrypt (RFC 7914), stored as PHC strings such as
@@ -66,7 +67,7 @@ public struct PasswordHasher: Sendable {
             ERR_clear_error()
             throw AccountError(.internal, field: "password", "scrypt could not run (out of memory?); try again")
         }
-        return "$scrypt$ln=\(parameters.logN),r=\(parameters.r),p=\(parameters.p)$\(Self.encode(salt))$\(Self.encode(derived))"
+        return "$scrypt$ln=\(parameters.logN),r=\(parameters.r),p=\(parameters.p)$\(UnpaddedBase64.encode(salt, .standard))$\(UnpaddedBase64.encode(derived, .standard))"
     }
 
     /// `true` when `password` matches `stored`; a malformed or out-of-range hash never matches.
@@ -96,7 +97,7 @@ public struct PasswordHasher: Sendable {
         }
         guard let logN = values["ln"], let r = values["r"], let p = values["p"], values.count == 3 else { return nil }
         let parameters = Parameters(logN: logN, r: r, p: p)
-        guard Parameters.isAcceptable(parameters), let salt = decode(parts[3]), let hash = decode(parts[4]),
+        guard Parameters.isAcceptable(parameters), let salt = UnpaddedBase64.decode(parts[3], .standard), let hash = UnpaddedBase64.decode(parts[4], .standard),
               salt.count >= 8, (16...64).contains(hash.count) else { return nil }
         return (parameters, salt, hash)
     }
@@ -117,15 +118,5 @@ public struct PasswordHasher: Sendable {
             return nil
         }
         return output
-    }
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: Substring) -> [UInt8]? {
-        var padded = String(text)
-        while padded.count % 4 != 0 { padded += "=" }
-        return Data(base64Encoded: padded).map { [UInt8]($0) }
     }
 }

@@ -67,8 +67,8 @@ public struct License: Sendable, Hashable, Codable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let payload = Self.prefix + Base64URL.encode([UInt8]((try? encoder.encode(self)) ?? Data()))
-        return payload + "." + Base64URL.encode(key.sign(Array(payload.utf8)))
+        let payload = Self.prefix + UnpaddedBase64.encode([UInt8]((try? encoder.encode(self)) ?? Data()), .url)
+        return payload + "." + UnpaddedBase64.encode(key.sign(Array(payload.utf8)), .url)
     }
 
     /// Reads and verifies a token against trusted authority keys; checks signature and form only
@@ -77,7 +77,7 @@ public struct License: Sendable, Hashable, Codable {
         let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false)
         guard trimmed.hasPrefix(prefix), parts.count == 3,
-              let payload = Base64URL.decode(parts[1]), let signature = Base64URL.decode(parts[2]) else {
+              let payload = UnpaddedBase64.decode(parts[1], .url), let signature = UnpaddedBase64.decode(parts[2], .url) else {
             throw LicenseError(.malformed, "not a license token: expected FL1.<payload>.<signature> as printed by 'fiscal-admin license issue'")
         }
         let license: License
