@@ -124,12 +124,10 @@ public actor TaxAuthoritySimulator {
             case .digestMismatch: 30
             case .badSignature: 29
             case .untrustedSigner: 35
+            case .signerNotValidAtTime: 36
             case .malformed: 20
             }
             return fault(code, "Signature validation failed: \(failure.message)", request.uuid)
-        }
-        if !signer.isValid(at: now) {
-            return fault(36, "Certificate expired or not yet valid", request.uuid)
         }
         let messageTIN = request.kind == .registerInvoice
             ? (request.attributes["TypeOfSelfIss"] == nil ? request.sellerID : nil)

@@ -121,6 +121,16 @@ import Testing
         #expect(request.items?.count == 1)
     }
 
+    @Test func simulatorAnswersAnExpiredSealWithFault36() async throws {
+        let simulator = TaxAuthoritySimulator(identity: TestMaterial.taxAuthority, trusted: [TestMaterial.rootCA])
+        let expired = try SigningIdentity(contentsOf: TestMaterial.certificate("expired.p12"), password: TestMaterial.password)
+        let signed = try MessageSigner(identity: expired).sign(SampleInvoices.cash(), header: MessageHeader(sentAt: FiscalTimestamp(Date())))
+        let answer = await simulator.handle(Array(signed.message.soapEnvelope.utf8))
+        #expect(answer.status == 500)
+        #expect(answer.body.contains("<code>36</code>"), "\(answer.body)")
+        #expect(await simulator.invoices.isEmpty)
+    }
+
     @Test func simulatorThatCannotListenSaysSo() async throws {
         let simulator = TaxAuthoritySimulator(identity: TestMaterial.taxAuthority, trusted: [TestMaterial.rootCA])
         let first = try await SimulatorServer.start(simulator)

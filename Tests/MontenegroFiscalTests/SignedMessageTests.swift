@@ -87,6 +87,7 @@ import Testing
         #expect(SignatureVerifier.verify(message.xml, trusting: [TestMaterial.taxpayer.certificate]).isValid)
         // Outside the signer's validity.
         #expect(!SignatureVerifier.verify(message.xml, trusting: [TestMaterial.rootCA], at: Date(timeIntervalSince1970: 0)).isValid)
+        #expect(SignatureVerifier.verify(message.xml, trusting: [TestMaterial.rootCA], at: Date(timeIntervalSince1970: 0)) == .invalid(SignatureFailure(code: .signerNotValidAtTime, message: "")))
     }
 
     @Test func messageShapeFollowsTheProfile() throws {

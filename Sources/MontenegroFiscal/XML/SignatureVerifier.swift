@@ -34,6 +34,8 @@ public struct SignatureFailure: Sendable, Equatable, CustomStringConvertible {
         case badSignature
         /// The signer's certificate is not one of the trusted certificates, nor issued by one.
         case untrustedSigner
+        /// The signer's certificate was expired or not yet valid at the time checked.
+        case signerNotValidAtTime
     }
 
     /// What failed.
@@ -134,7 +136,7 @@ public enum SignatureVerifier {
             return fail(.untrustedSigner, "the signer \(certificate.subject) is not a trusted certificate nor issued by one")
         }
         guard certificate.isValid(at: moment) else {
-            return fail(.untrustedSigner, "the signer's certificate \(certificate.subject) was not valid at \(moment)")
+            return fail(.signerNotValidAtTime, "the signer's certificate \(certificate.subject) was not valid at \(moment)")
         }
         return .valid(signer: certificate)
     }
