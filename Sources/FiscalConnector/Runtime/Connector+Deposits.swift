@@ -41,8 +41,11 @@ extension Connector {
     /// `at` dates the deposit on an earlier day; it is then sent as a late delivery.
     public func deposit(amount: ExactDecimal, operation: CashDepositOperation, reference: String? = nil, at earlier: FiscalTimestamp? = nil) async -> FiscalizationResult {
         let now = clock()
-        if let reference, let stored = await replay(reference: reference, contentHash: Self.depositHash(operation, amount, reference)) { return stored }
-        if let refusal = expiryRefusal(now: now, reference: reference) { return refusal }
+        if let refusal = expiryRefusal(now: now, reference: reference) {
+            // A replay of a registered deposit gets what was stored, not a refusal.
+            guard let reference else { return refusal }
+            return await replay(reference: reference, contentHash: Self.depositHash(operation, amount, reference)) ?? refusal
+        }
         let changedAt = earlier ?? FiscalTimestamp(now)
         let header = MessageHeader(sentAt: FiscalTimestamp(now), subsequentDelivery: earlier == nil ? nil : .technicalError)
         let deposit = CashDeposit(changedAt: changedAt, operation: operation, amount: amount, tcr: configuration.device.tcr, issuerTIN: configuration.taxpayer.tin)

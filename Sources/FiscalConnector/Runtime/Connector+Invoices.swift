@@ -18,15 +18,19 @@ extension Connector {
     public func fiscalize(_ request: InvoiceRequest, dryRun: Bool = false) async -> FiscalizationResult {
         let now = clock()
         let contentHash = request.contentHash
-        // A replay returns what was stored, even if the certificate or license has expired since or
-        // the rules have changed: "rejected" would tell the till that nothing was issued.
-        if !dryRun, let stored = await replay(reference: request.reference, contentHash: contentHash) { return stored }
-        if let refusal = expiryRefusal(now: now, reference: request.reference) { return refusal }
+        // Before any refusal, a replay gets what was stored, even if the certificate or license has
+        // expired since or the rules have changed: "rejected" would tell the till nothing was issued.
+        // (Fresh invoices skip this read: the journal answers replays when issuing.)
+        func refuse(_ refusal: FiscalizationResult) async -> FiscalizationResult {
+            if dryRun { return refusal }
+            return await replay(reference: request.reference, contentHash: contentHash) ?? refusal
+        }
+        if let refusal = expiryRefusal(now: now, reference: request.reference) { return await refuse(refusal) }
         var warnings = standingWarnings(now: now)
         let issuedAt: FiscalTimestamp
         if let text = request.issuedAt {
             guard let parsed = FiscalTimestamp(text) else {
-                return .invalid(ValidationError([ValidationIssue(.invalidFormat, field: "issued_at", "'\(text)' is not a date-time with offset such as 2026-11-21T10:15:00+01:00")]), reference: request.reference)
+                return await refuse(.invalid(ValidationError([ValidationIssue(.invalidFormat, field: "issued_at", "'\(text)' is not a date-time with offset such as 2026-11-21T10:15:00+01:00")]), reference: request.reference))
             }
             issuedAt = parsed
         } else {
@@ -42,7 +46,7 @@ extension Connector {
             preview = try request.invoice(configuration: configuration, ordinal: 1, issuedAt: issuedAt)
             _ = try InvoiceValidator.validated(preview, certificateTIN: certificate.taxpayerTIN)
         } catch {
-            return .invalid(error, reference: request.reference)
+            return await refuse(.invalid(error, reference: request.reference))
         }
         if dryRun {
             do {
@@ -65,7 +69,7 @@ extension Connector {
             case .present: break
             case .registered(let warning): warnings.append(warning)
             case .refused(let problem):
-                return FiscalizationResult(status: .rejected, reference: request.reference, warnings: warnings, error: problem)
+                return await refuse(FiscalizationResult(status: .rejected, reference: request.reference, warnings: warnings, error: problem))
             }
         }
 
