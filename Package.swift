@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "FiscalCore", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "MontenegroFiscal", dependencies: ["FiscalCore", "COpenSSL", "CLibXML2"], swiftSettings: strict),
         .target(
@@ -64,7 +65,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "FiscalAdmin", dependencies: ["FiscalCore", "COpenSSL"], swiftSettings: strict),
+        .target(
+            name: "FiscalAdmin",
+            dependencies: ["FiscalCore", "COpenSSL", "CLibPQ", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "fiscal-admin",
             dependencies: ["FiscalAdmin", "FiscalCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -76,7 +81,7 @@ let package = Package(
             path: "Benchmarks/fiscal-bench",
             swiftSettings: strict
         ),
-        .target(name: "FiscalTesting", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalConnector", "EFISimulator"], swiftSettings: strict),
+        .target(name: "FiscalTesting", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalConnector", "FiscalAdmin", "EFISimulator"], swiftSettings: strict),
         .testTarget(name: "FiscalCoreTests", dependencies: ["FiscalCore", "FiscalTesting"], swiftSettings: strict),
         .testTarget(name: "MontenegroFiscalTests", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalTesting", "CLibXML2"], swiftSettings: strict),
         .testTarget(name: "FiscalAdminTests", dependencies: ["FiscalAdmin", "FiscalCore", "FiscalTesting"], swiftSettings: strict),

@@ -189,7 +189,7 @@ enum ConnectorBenchmark {
     /// Posts with libcurl on a thread of its own, as a lean POS client would.
     static func post(_ url: String, reference: String) async throws {
         let body = Array(requestBody(reference: reference))
-        let result = await EFIClient.blocking {
+        let result = await BlockingWorkers.shared.run {
             EFIClient.post(url: url, body: body, headers: ["Authorization: Bearer \(token)", "Content-Type: application/json", "Expect:"], timeout: 30, caFile: nil)
         }
         guard case .success(let answer) = result, answer.status == 200 else {

@@ -35,11 +35,11 @@ import Testing
 
     @Test func weakPasswordsAreRefusedByField() {
         #expect { try hasher.hash("short") } throws: { error in
-            let error = error as! AccountError
+            let error = error as! AdminError
             return error.code == .weakPassword && error.field == "password" && error.message.contains("at least 10")
         }
-        #expect(throws: AccountError.self) { try hasher.hash(String(repeating: "a", count: 257)) }
-        #expect(throws: AccountError.self) { try PasswordHasher.checkStrength("123456789", field: "new_password") }
+        #expect(throws: AdminError.self) { try hasher.hash(String(repeating: "a", count: 257)) }
+        #expect(throws: AdminError.self) { try PasswordHasher.checkStrength("123456789", field: "new_password") }
         #expect(throws: Never.self) { try PasswordHasher.checkStrength("1234567890") }
     }
 

@@ -291,18 +291,6 @@ import Testing
     }
 }
 
-/// A clock tests move by hand.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-
-    init(_ start: Date) { current = start }
-
-    var now: Date { lock.withLock { current } }
-
-    func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
-}
-
 @Suite struct ExpiryWarningTests {
     @Test func warnsThirtyDaysBeforeTheCertificateExpires() async throws {
         let harness = try await ConnectorHarness.start()

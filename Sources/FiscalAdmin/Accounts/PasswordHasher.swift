@@ -48,24 +48,24 @@ public struct PasswordHasher: Sendable {
     }
 
     /// Checks a new password's length; the error names the field and the rule.
-    public static func checkStrength(_ password: String, field: String = "password") throws(AccountError) {
+    public static func checkStrength(_ password: String, field: String = "password") throws(AdminError) {
         let length = password.count
         if length < minimumLength {
-            throw AccountError(.weakPassword, field: field, "\(field) has \(length) characters; use at least \(minimumLength) (a passphrase of a few words is easiest to remember)")
+            throw AdminError(.weakPassword, field: field, "\(field) has \(length) characters; use at least \(minimumLength) (a passphrase of a few words is easiest to remember)")
         }
         if length > maximumLength {
-            throw AccountError(.weakPassword, field: field, "\(field) has \(length) characters; use at most \(maximumLength)")
+            throw AdminError(.weakPassword, field: field, "\(field) has \(length) characters; use at most \(maximumLength)")
         }
     }
 
     /// Hashes a new password after checking its strength.
-    public func hash(_ password: String) throws(AccountError) -> String {
+    public func hash(_ password: String) throws(AdminError) -> String {
         try Self.checkStrength(password)
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
         guard let derived = Self.derive(password, salt: salt, parameters: parameters, length: 32) else {
             ERR_clear_error()
-            throw AccountError(.internal, field: "password", "scrypt could not run (out of memory?); try again")
+            throw AdminError(.internal, field: "password", "scrypt could not run (out of memory?); try again")
         }
         return "$scrypt$ln=\(parameters.logN),r=\(parameters.r),p=\(parameters.p)$\(UnpaddedBase64.encode(salt, .standard))$\(UnpaddedBase64.encode(derived, .standard))"
     }

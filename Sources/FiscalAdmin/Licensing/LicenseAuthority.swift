@@ -48,9 +48,9 @@ public enum LicenseAuthority {
     }
 
     /// Issues a signed license token.
-    public static func issue(key: Ed25519.PrivateKey, tin: String, businessUnit: String, device: String, environments: [String],
+    public static func issue(id: String = UUID().uuidString.lowercased(), key: Ed25519.PrivateKey, tin: String, businessUnit: String, device: String, environments: [String],
                              expires: FiscalDate, issued: FiscalDate = FiscalDate(Date())) throws(LicenseError) -> (license: License, token: String) {
-        let license = License(keyID: key.publicKey.keyID, tin: tin, businessUnit: businessUnit, device: device,
+        let license = License(id: id, keyID: key.publicKey.keyID, tin: tin, businessUnit: businessUnit, device: device,
                               environments: environments, issued: issued, expires: expires)
         return (license, try license.token(signedWith: key))
     }

@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Logging
+import FiscalCore
 import NIOCore
 public import ServiceLifecycle
 
@@ -27,7 +28,7 @@ public struct DeliveryService: Service {
                 report = Connector.DeliveryReport()
             }
             let journal = connector.journal
-            await EFIClient.blocking { try? journal.checkpoint() }
+            await BlockingWorkers.shared.run { try? journal.checkpoint() }
             for reference in report.fiscalized { logger.info("Delivered a pending document.", metadata: ["reference": "\(reference)"]) }
             for reference in report.rejected { logger.error("The tax authority refused a pending document.", metadata: ["reference": "\(reference)"]) }
             if lastWarning.map({ ContinuousClock.now - $0 > .seconds(900) }) ?? true, let status = try? await connector.status() {

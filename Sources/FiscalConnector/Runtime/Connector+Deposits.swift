@@ -59,7 +59,7 @@ extension Connector {
                                        error: .init(code: "in_progress", message: "the deposit '\(reference)' is being registered by another call right now", field: "reference"))
         }
         defer { release(reference) }
-        let done = await EFIClient.blocking { () -> Result<JournalEntry, any Error> in
+        let done = await BlockingWorkers.shared.run { () -> Result<JournalEntry, any Error> in
             Result { try self.issueAndDeliver(kind: .registerCashDeposit, reference: reference, contentHash: hash, scope: nil, header: header) { _ in
                 let signed = try self.signer.sign(deposit, header: header)
                 return JournalDocument(
@@ -102,7 +102,7 @@ extension Connector {
         do {
             let journal = self.journal
             let configuration = self.configuration
-            guard case .issued(let issued) = try await EFIClient.blocking({ Result { try journal.issue(reference: reference, contentHash: reference, ordinalScope: nil, make: { _ in
+            guard case .issued(let issued) = try await BlockingWorkers.shared.run({ Result { try journal.issue(reference: reference, contentHash: reference, ordinalScope: nil, make: { _ in
                 JournalDocument(
                     id: nil, kind: "tcr", reference: reference, contentHash: reference, environment: configuration.taxAuthority.environment.rawValue,
                     tin: configuration.taxpayer.tin, businessUnit: configuration.device.businessUnit, tcr: configuration.device.tcr,

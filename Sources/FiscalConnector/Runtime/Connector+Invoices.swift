@@ -83,7 +83,7 @@ extension Connector {
         let issueWarnings = warnings
         let header = MessageHeader(sentAt: FiscalTimestamp(now))
         // Journal, send and record on one of the connector's own threads: one hop instead of three.
-        let done = await EFIClient.blocking { () -> Result<JournalEntry, any Error> in
+        let done = await BlockingWorkers.shared.run { () -> Result<JournalEntry, any Error> in
             Result { try self.issueAndDeliver(kind: .registerInvoice, reference: request.reference, contentHash: contentHash, scope: scope, header: header) { ordinal in
                 let invoice = try request.invoice(configuration: self.configuration, ordinal: ordinal ?? 1, issuedAt: issuedAt)
                 let signed = try self.signer.sign(invoice, header: header)

@@ -137,7 +137,7 @@ public final class Connector: Sendable {
 
     /// Sends a message for a journaled document and records the outcome.
     func deliver(_ message: SignedMessage, for document: JournalDocument, firstMessage: Bool, previousAttempts: [JournalAttempt] = []) async -> JournalEntry {
-        await EFIClient.blocking { self.deliverNow(message, for: document, firstMessage: firstMessage, previousAttempts: previousAttempts) }
+        await BlockingWorkers.shared.run { self.deliverNow(message, for: document, firstMessage: firstMessage, previousAttempts: previousAttempts) }
     }
 
     /// Sends and records one attempt, blocking the calling thread (one of the connector's own).

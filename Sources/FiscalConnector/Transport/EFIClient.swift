@@ -30,7 +30,7 @@ public struct EFIClient: Sendable {
     /// Sends one message and waits for the answer, off the cooperative thread pool.
     public func send(_ message: SignedMessage) async -> TransportOutcome {
         let client = self
-        return await Self.blocking { client.sendNow(message) }
+        return await BlockingWorkers.shared.run { client.sendNow(message) }
     }
 
     /// Sends one message and waits for the answer, blocking the calling thread.
@@ -88,13 +88,6 @@ public struct EFIClient: Sendable {
         package let body: [UInt8]
     }
 
-    /// Runs blocking work on a thread of its own. Not on Dispatch's global queues: their threads
-    /// are shared with Swift concurrency on Linux, and a few blocked requests would starve it.
-    package static func blocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            BlockingWorkers.shared.submit { continuation.resume(returning: work()) }
-        }
-    }
 
     static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 

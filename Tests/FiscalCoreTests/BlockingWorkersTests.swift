@@ -1,4 +1,4 @@
-@testable import FiscalConnector
+import FiscalCore
 import Foundation
 import Testing
 
