@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -67,12 +69,31 @@ let package = Package(
         ),
         .target(
             name: "FiscalAdmin",
-            dependencies: ["FiscalCore", "COpenSSL", "CLibPQ", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FiscalCore", "COpenSSL", "CLibPQ",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [
+                .embedInCode("Server/Templates/layout.mustache"), .embedInCode("Server/Templates/signin.mustache"),
+                .embedInCode("Server/Templates/signup.mustache"), .embedInCode("Server/Templates/dashboard.mustache"),
+                .embedInCode("Server/Templates/clients.mustache"), .embedInCode("Server/Templates/client.mustache"),
+                .embedInCode("Server/Templates/device.mustache"), .embedInCode("Server/Templates/audit.mustache"),
+                .embedInCode("Server/Templates/tokens.mustache"), .embedInCode("Server/Templates/message.mustache"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "fiscal-admin",
-            dependencies: ["FiscalAdmin", "FiscalCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "FiscalAdmin", "FiscalCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -84,7 +105,11 @@ let package = Package(
         .target(name: "FiscalTesting", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalConnector", "FiscalAdmin", "EFISimulator"], swiftSettings: strict),
         .testTarget(name: "FiscalCoreTests", dependencies: ["FiscalCore", "FiscalTesting"], swiftSettings: strict),
         .testTarget(name: "MontenegroFiscalTests", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalTesting", "CLibXML2"], swiftSettings: strict),
-        .testTarget(name: "FiscalAdminTests", dependencies: ["FiscalAdmin", "FiscalCore", "FiscalTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "FiscalAdminTests",
+            dependencies: ["FiscalAdmin", "FiscalCore", "FiscalTesting", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "FiscalConnectorTests",
             dependencies: [

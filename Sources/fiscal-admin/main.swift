@@ -2,14 +2,70 @@ import ArgumentParser
 import FiscalAdmin
 import FiscalCore
 import Foundation
+import Hummingbird
+import Logging
 
 @main
-struct FiscalAdminCommand: ParsableCommand {
+struct FiscalAdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fiscal-admin",
         abstract: "The integrators' back office for fiscal connectors.",
-        subcommands: [LicenseCommand.self, MasterKeyCommand.self]
+        subcommands: [ServeCommand.self, LicenseCommand.self, MasterKeyCommand.self]
     )
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Runs the back office: web pages and the JSON API under /api/v1 (SQLite in --data unless --database names PostgreSQL)."
+    )
+    @Option(name: .long, help: "Port to listen on.") var port: Int = 8080
+    @Option(name: .long, help: "Address to listen on (0.0.0.0 for every interface, behind a TLS proxy).") var host: String = "127.0.0.1"
+    @Option(name: .long, help: "Folder for admin.sqlite and, on first start, master.key and the license authority key pair.") var data: String = "fiscal-admin-data"
+    @Option(name: .long, help: "PostgreSQL URL (postgresql://user:password@host:5432/database) instead of SQLite; or FISCAL_ADMIN_DATABASE_URL.") var database: String?
+    @Option(name: .customLong("master-key"), help: "Master key file (else FISCAL_ADMIN_MASTER_KEY, else <data>/master.key, created on first start).") var masterKey: String?
+    @Option(name: .customLong("license-key"), help: "License authority private key (else <data>/license-authority.key, created on first start).") var licenseKey: String?
+    @Option(name: .customLong("first-admin"), help: "Creates this integrator admin if no account has the address (password from FISCAL_ADMIN_PASSWORD, else generated and printed once).") var firstAdmin: String?
+    @Option(name: .customLong("organization"), help: "The first admin's organisation name.") var organization: String = "Integrator"
+    @Option(name: .customLong("test-url"), help: "Tax authority endpoint that test devices are given.") var testURL: String?
+    @Option(name: .customLong("production-url"), help: "Tax authority endpoint that production devices are given.") var productionURL: String?
+    @Option(name: .customLong("public-url"), help: "The address connectors and people reach this server at (shown in enrolment commands).") var publicURL: String?
+    @Option(name: .customLong("refresh-seconds"), help: "How often connectors refresh their profile and report.") var refreshSeconds: Int = 300
+    @Flag(name: .customLong("secure-cookies"), help: "Mark session cookies Secure (serve over HTTPS, e.g. behind a TLS proxy).") var secureCookies = false
+
+    func run() async throws {
+        var setup = AdminSetup()
+        setup.dataDirectory = data
+        setup.databaseURL = database ?? ProcessInfo.processInfo.environment["FISCAL_ADMIN_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        setup.masterKeyPath = masterKey
+        setup.licenseKeyPath = licenseKey
+        if let testURL { setup.settings.testURL = testURL }
+        if let productionURL { setup.settings.productionURL = productionURL }
+        guard (10...86_400).contains(refreshSeconds) else { throw fail("--refresh-seconds \(refreshSeconds) must be between 10 and 86400") }
+        setup.settings.refreshSeconds = refreshSeconds
+        let opened: (service: AdminService, notes: [String])
+        do { opened = try setup.open() } catch let error as any CodedError { throw fail(error.message) }
+        opened.notes.forEach { print("fiscal-admin: " + $0) }
+        if let firstAdmin {
+            let given = ProcessInfo.processInfo.environment["FISCAL_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+            let password = given ?? AdminSetup.generatedPassword()
+            do {
+                if try await opened.service.ensureFirstAdmin(email: firstAdmin, organization: organization, password: password) != nil {
+                    print("fiscal-admin: created integrator admin \(firstAdmin)" + (given == nil ? " with password \(password) (shown once; change it by creating your own account)" : ""))
+                }
+            } catch let error as AdminError {
+                throw fail("--first-admin: " + error.message)
+            }
+        }
+        var logger = Logger(label: "fiscal-admin")
+        logger.logLevel = .info
+        let url = publicURL ?? "http://\(host):\(port)"
+        let server = try AdminServer(service: opened.service, publicURL: url, secureCookies: secureCookies)
+        let application = server.application(host: host, port: port, logger: logger) { bound in
+            print("fiscal-admin: serving on http://\(host):\(bound) (sign in at \(url)/signin)")
+        }
+        try await application.runService()
+    }
 }
 
 func fail(_ message: String) -> ExitCode {

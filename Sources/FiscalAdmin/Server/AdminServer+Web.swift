@@ -1,0 +1,362 @@
+import FiscalCore
+import Foundation
+import Hummingbird
+
+extension AdminServer {
+    /// What a form leads to.
+    enum Outcome {
+        /// Go to a page (303), with a notice from ``notices``.
+        case redirect(String, done: String)
+        /// Show a page now (a secret shown once).
+        case page(Response)
+    }
+
+    /// Messages a redirect may show, by key: a query parameter can only pick one of these.
+    static let notices: [String: String] = [
+        "client_created": "Client created.", "client_updated": "Details saved.", "unit_created": "Business unit added.", "device_created": "Device added.",
+        "devices_created": "Devices created.", "certificate_uploaded": "Certificate uploaded and sealed.", "invitation_sent": "Invitation sent to the integrator.",
+        "invitation_accepted": "Invitation accepted: the client is now yours to administer.", "invitation_declined": "Invitation declined.",
+        "user_created": "User added.", "device_updated": "Codes saved.", "license_issued": "License issued.", "license_revoked": "License revoked.",
+        "switched_production": "The device is in production: its connector switches at its next refresh.",
+        "switched_test": "The device is back in test: its connector switches at its next refresh.", "token_revoked": "Token revoked.",
+        "signed_up": "Account created: sign in.",
+    ]
+
+    /// The web pages.
+    var webRoutes: [AdminRoute] {
+        let service = self.service
+        func view(_ path: String, _ render: @escaping @Sendable (Request, AdminRequestContext, AdminService.Session) async throws -> Response) -> AdminRoute {
+            AdminRoute(method: .get, path: path, access: .account) { request, context, caller in
+                guard case .account(_, let session?) = caller else { throw AdminError(.unauthenticated, "sign in") }
+                return try await render(request, context, session)
+            }
+        }
+        func form(_ path: String, _ action: @escaping @Sendable (FormRequest) async throws -> Outcome) -> AdminRoute {
+            AdminRoute(method: .post, path: path, access: .account) { request, context, caller in
+                guard case .account(_, let session?) = caller else { throw AdminError(.unauthenticated, "sign in") }
+                let (fields, files) = try await Self.fields(request)
+                guard let given = fields.values["csrf"], Self.constantTimeEqual(given, session.csrfToken) else {
+                    return self.pages.errorPage(AdminError(.forbidden, "the form expired or came from another site: reload the page and try again"), status: .forbidden)
+                }
+                let back = Self.safePath(fields.values["back"]) ?? "/"
+                do {
+                    switch try await action(FormRequest(context: context, session: session, fields: fields, files: files)) {
+                    case .redirect(let location, let done): return self.redirect(location + (location.contains("?") ? "&" : "?") + "done=" + done)
+                    case .page(let response): return response
+                    }
+                } catch let error as AdminError {
+                    return try await self.render(back, session: session, error: error, status: Self.status(error))
+                }
+            }
+        }
+
+        return [
+            AdminRoute(method: .get, path: "/signin", access: .anyone) { request, _, _ in
+                let done = request.uri.queryParameters["done"].flatMap { Self.notices[String($0)] }
+                return self.pages.page("signin", title: "Sign in", values: ["next": Self.safePath(request.uri.queryParameters["next"].map(String.init)) ?? "/"], session: nil, notice: done)
+            },
+            AdminRoute(method: .post, path: "/signin", access: .anyone) { request, context, _ in
+                let fields = try await Self.fields(request).fields
+                let email = fields.values["email"] ?? ""
+                do {
+                    let session = try await service.signIn(email: email, password: fields.values["password"] ?? "", address: Self.address(context))
+                    return self.redirect(Self.safePath(fields.values["next"]) ?? "/", cookies: [self.sessionCookie(session.token, maxAge: Int(service.settings.sessionLifetime))])
+                } catch let error as AdminError {
+                    var response = self.pages.page("signin", title: "Sign in", values: ["email": email, "next": Self.safePath(fields.values["next"]) ?? "/"], session: nil,
+                                                   error: error, status: Self.status(error))
+                    if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+                    return response
+                }
+            },
+            AdminRoute(method: .get, path: "/signup", access: .anyone) { _, _, _ in
+                self.pages.page("signup", title: "Sign up", values: [:], session: nil)
+            },
+            AdminRoute(method: .post, path: "/signup/integrator", access: .anyone) { request, _, _ in
+                try await self.signUp(request, kind: "integrator")
+            },
+            AdminRoute(method: .post, path: "/signup/client", access: .anyone) { request, _, _ in
+                try await self.signUp(request, kind: "client")
+            },
+            AdminRoute(method: .post, path: "/signout", access: .account) { request, _, caller in
+                if case .account(_, let session?) = caller {
+                    let fields = try await Self.fields(request).fields
+                    guard let given = fields.values["csrf"], Self.constantTimeEqual(given, session.csrfToken) else {
+                        return self.pages.errorPage(AdminError(.forbidden, "the form expired: reload the page and try again"), status: .forbidden)
+                    }
+                    try await service.signOut(token: session.token)
+                }
+                return self.redirect("/signin", cookies: [self.sessionCookie("", maxAge: 0)])
+            },
+            view("/") { request, _, session in try await self.render("/", session: session, done: request) },
+            view("/clients") { request, _, session in try await self.render("/clients", session: session, done: request) },
+            view("/clients/:client") { request, context, session in try await self.render("/clients/" + (try Self.parameter(context, "client")), session: session, done: request) },
+            view("/devices/:device") { request, context, session in try await self.render("/devices/" + (try Self.parameter(context, "device")), session: session, done: request) },
+            view("/audit") { request, _, session in try await self.render("/audit", session: session, done: request) },
+            view("/tokens") { request, _, session in try await self.render("/tokens", session: session, done: request) },
+            view("/devices/:device/connector.toml") { _, context, session in
+                Self.text(try await service.connectorConfiguration(session.principal, deviceID: try Self.parameter(context, "device")), contentType: "application/toml; charset=utf-8",
+                          filename: "connector.toml")
+            },
+            form("/clients") { form in
+                let (principal, fields) = (form.session.principal, form.fields)
+                return .redirect("/clients/" + (try await service.createClient(principal, fields)).id, done: "client_created")
+            },
+            form("/clients/:client") { form in
+                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
+                return .redirect("/clients/" + (try await service.updateClient(principal, id: try Self.parameter(context, "client"), fields)).id, done: "client_updated")
+            },
+            form("/clients/:client/business-units") { form in
+                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
+                let unit = try await service.createBusinessUnit(principal, clientID: try Self.parameter(context, "client"), fields)
+                return .redirect("/clients/" + unit.clientID, done: "unit_created")
+            },
+            form("/clients/:client/devices") { form in
+                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
+                let device = try await service.createDevice(principal, clientID: try Self.parameter(context, "client"), fields)
+                return .redirect("/devices/" + device.id, done: "device_created")
+            },
+            form("/clients/:client/devices/bulk") { form in
+                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
+                let client = try Self.parameter(context, "client")
+                _ = try await service.createDevices(principal, clientID: client, fields)
+                return .redirect("/clients/" + client, done: "devices_created")
+            },
+            form("/clients/:client/certificates") { form in
+                let (context, principal, fields, files) = (form.context, form.session.principal, form.fields, form.files)
+                let client = try Self.parameter(context, "client")
+                _ = try await service.uploadCertificate(principal, clientID: client, pkcs12: files["certificate"] ?? [], password: fields.values["password"] ?? "")
+                return .redirect("/clients/" + client, done: "certificate_uploaded")
+            },
+            form("/clients/:client/invitations") { form in
+                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
+                let invitation = try await service.inviteIntegrator(principal, clientID: try Self.parameter(context, "client"), fields)
+                return .redirect("/clients/" + invitation.clientID, done: "invitation_sent")
+            },
+            form("/organizations/:organization/users") { form in
+                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
+                let organization = try Self.parameter(context, "organization")
+                _ = try await service.createUser(principal, organizationID: organization, fields)
+                return .redirect(Self.safePath(fields.values["back"]) ?? "/", done: "user_created")
+            },
+            form("/invitations/:invitation/accept") { form in
+                let (context, principal) = (form.context, form.session.principal)
+                _ = try await service.decideInvitation(principal, id: try Self.parameter(context, "invitation"), accept: true)
+                return .redirect("/", done: "invitation_accepted")
+            },
+            form("/invitations/:invitation/decline") { form in
+                let (context, principal) = (form.context, form.session.principal)
+                _ = try await service.decideInvitation(principal, id: try Self.parameter(context, "invitation"), accept: false)
+                return .redirect("/", done: "invitation_declined")
+            },
+            form("/devices/:device") { form in
+                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
+                return .redirect("/devices/" + (try await service.updateDevice(principal, id: try Self.parameter(context, "device"), fields)).id, done: "device_updated")
+            },
+            form("/devices/:device/environment") { form in
+                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
+                let device = try await service.switchEnvironment(principal, id: try Self.parameter(context, "device"), fields)
+                return .redirect("/devices/" + device.id, done: device.environment == .production ? "switched_production" : "switched_test")
+            },
+            form("/devices/:device/enrolment-token") { form in
+                let (context, principal) = (form.context, form.session.principal)
+                let device = try Self.parameter(context, "device")
+                let token = try await service.createEnrolmentToken(principal, deviceID: device)
+                return .page(try await self.render("/devices/" + device, session: form.session, enrolmentToken: token))
+            },
+            form("/devices/:device/licenses") { form in
+                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
+                let license = try await service.issueLicense(principal, deviceID: try Self.parameter(context, "device"), fields)
+                return .redirect("/devices/" + license.deviceID, done: "license_issued")
+            },
+            form("/licenses/:license/renew") { form in
+                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
+                let license = try await service.renewLicense(principal, id: try Self.parameter(context, "license"), fields)
+                return .redirect("/devices/" + license.deviceID, done: "license_issued")
+            },
+            form("/licenses/:license/revoke") { form in
+                let (context, principal) = (form.context, form.session.principal)
+                let license = try await service.revokeLicense(principal, id: try Self.parameter(context, "license"))
+                return .redirect("/devices/" + license.deviceID, done: "license_revoked")
+            },
+            form("/tokens") { form in
+                let (principal, fields) = (form.session.principal, form.fields)
+                let (_, secret) = try await service.createAPIToken(principal, fields)
+                return .page(try await self.render("/tokens", session: form.session, secret: secret))
+            },
+            form("/tokens/:token/revoke") { form in
+                let (context, principal) = (form.context, form.session.principal)
+                _ = try await service.revokeAPIToken(principal, id: try Self.parameter(context, "token"))
+                return .redirect("/tokens", done: "token_revoked")
+            },
+        ]
+    }
+
+    // MARK: Rendering
+
+    /// A submitted form of a signed-in session, its CSRF token checked.
+    struct FormRequest: Sendable {
+        /// The request context (route parameters).
+        let context: AdminRequestContext
+        /// The session.
+        let session: AdminService.Session
+        /// The form's fields.
+        let fields: Fields
+        /// Uploaded files by field name.
+        let files: [String: [UInt8]]
+    }
+
+    func signUp(_ request: Request, kind: String) async throws -> Response {
+        var fields = try await Self.fields(request).fields
+        fields.values["kind"] = kind
+        do {
+            _ = try await service.signUp(fields)
+            return redirect("/signin?done=signed_up")
+        } catch let error as AdminError {
+            return pages.page("signup", title: "Sign up", values: [:], session: nil, error: error, status: Self.status(error))
+        }
+    }
+
+    func render(_ path: String, session: AdminService.Session, done request: Request) async throws -> Response {
+        let notice = request.uri.queryParameters["done"].flatMap { Self.notices[String($0)] }
+        return try await render(path, session: session, notice: notice)
+    }
+
+    /// Renders the page at `path` (one of the pages above), with an optional notice or error.
+    func render(_ path: String, session: AdminService.Session, notice: String? = nil, error: AdminError? = nil, status: HTTPResponse.Status = .ok,
+                enrolmentToken: String? = nil, secret: String? = nil) async throws -> Response {
+        let principal = session.principal
+        let parts = path.split(separator: "/").map(String.init)
+        func page(_ template: String, _ title: String, _ values: [String: Any]) -> Response {
+            pages.page(template, title: title, values: values, session: session, notice: notice, error: error, status: status)
+        }
+        switch parts.first {
+        case "clients" where parts.count == 2:
+            let client = try await service.client(principal, id: parts[1])
+            let units = try await service.businessUnits(principal, clientID: client.id)
+            let devices = try await service.devices(principal, clientID: client.id)
+            let certificates = try await service.certificates(principal, clientID: client.id)
+            let users = try await service.users(principal, organizationID: client.id)
+            let now = service.now()
+            return page("client", client.name, [
+                "client": Self.values(client), "units": units.map(Self.values), "hasUnits": !units.isEmpty, "devices": devices.map(Self.values),
+                "certificates": certificates.enumerated().map { index, certificate in
+                    var values = Self.values(certificate)
+                    if index == 0, let warning = ExpiryWarning.due(notAfter: certificate.notAfter, at: now) { values["warning"] = Self.warningText(warning) }
+                    return values
+                },
+                "users": users.map { ["email": $0.email, "name": $0.name, "role": $0.role.rawValue] },
+                "canWrite": principal.canWrite, "canInvite": principal.role == .clientAdmin && client.administratorID == nil,
+            ])
+        case "clients":
+            let clients = try await service.clients(principal)
+            return page("clients", "Clients", ["clients": clients.map(Self.values), "hasClients": !clients.isEmpty, "canCreate": principal.isIntegrator])
+        case "devices" where parts.count == 2:
+            let details = try await service.deviceDetails(principal, id: parts[1])
+            let today = FiscalDate(service.now())
+            let names: [ProductionChecklist.Check: String] = [
+                .certificateValid: "Certificate valid", .certificateTIN: "Certificate belongs to the client", .registrationCodes: "Registration codes",
+                .licenseAllowsProduction: "License allows production", .testInvoice: "Invoice fiscalized in test",
+            ]
+            var values: [String: Any] = [
+                "device": Self.values(details.device), "client": Self.values(details.client),
+                "licenses": details.licenses.map { license -> [String: Any] in
+                    let status = license.status(today: today)
+                    return ["id": license.id, "environments": license.environments.joined(separator: ", "), "issued": license.issued.description,
+                            "expires": license.expires.description, "status": status, "active": status == "active"]
+                },
+                "checklist": details.checklist.items.map { item -> [String: Any] in
+                    ["status": item.status.rawValue, "symbol": item.status == .passed ? "✔" : item.status == .failed ? "✘" : "…",
+                     "name": names[item.check] ?? item.check.rawValue, "detail": item.detail]
+                },
+                "green": details.checklist.isGreen, "isTest": details.device.environment == .test, "confirmation": details.device.tcrCode ?? details.device.internalID,
+                "canWrite": principal.canWrite, "canLicense": principal.isIntegrator, "adminURL": publicURL,
+            ]
+            if let heartbeat = details.device.heartbeat { values["heartbeat"] = Self.values(heartbeat) }
+            if let enrolmentToken { values["enrolmentToken"] = enrolmentToken }
+            return page("device", "Device \(details.device.internalID)", values)
+        case "audit":
+            let entries = try await service.auditLog(principal)
+            return page("audit", "Audit log", ["entries": entries.map { entry -> [String: Any] in
+                ["at": WebPages.display(entry.at), "actor": entry.actor, "action": entry.action, "entity": entry.entity, "entityID": entry.entityID,
+                 "before": entry.before ?? "", "after": entry.after ?? ""]
+            }])
+        case "tokens":
+            let tokens = try await service.apiTokens(principal)
+            var values: [String: Any] = ["tokens": tokens.map { token -> [String: Any] in
+                var values: [String: Any] = ["id": token.id, "name": token.name, "createdAt": WebPages.display(token.createdAt)]
+                if let revoked = token.revokedAt { values["revokedAt"] = WebPages.display(revoked) }
+                return values
+            }]
+            if let secret { values["secret"] = secret }
+            return page("tokens", "API tokens", values)
+        default:
+            let devices = try await service.allDevices(principal)
+            let warnings = try await service.certificateWarnings(principal)
+            let invitations = try await service.invitations(principal).filter { $0.state == .pending }
+            return page("dashboard", "Dashboard", [
+                "devices": devices.map { row -> [String: Any] in
+                    var values = Self.values(row.device)
+                    values["clientName"] = row.clientName
+                    return values
+                },
+                "hasDevices": !devices.isEmpty,
+                "warnings": warnings.map { ["clientID": $0.client.id, "clientName": $0.client.name, "subject": $0.certificate.subject,
+                                            "notAfter": WebPages.display($0.certificate.notAfter), "warning": Self.warningText($0.warning)] },
+                "hasWarnings": !warnings.isEmpty,
+                "invitations": invitations.map { ["id": $0.id, "clientName": $0.clientName, "integratorName": $0.integratorName, "state": $0.state.rawValue,
+                                                  "canDecide": principal.isIntegrator && $0.integratorID == principal.organizationID] },
+                "hasInvitations": !invitations.isEmpty,
+            ])
+        }
+    }
+
+    static func warningText(_ warning: ExpiryWarning) -> String {
+        warning == .expired ? "expired: upload the renewed certificate" : "expires within \(warning.rawValue) days"
+    }
+
+    static func values(_ client: Organization) -> [String: Any] {
+        ["id": client.id, "name": client.name, "tin": client.tin ?? "", "inVAT": client.inVAT, "vatNumber": client.vatNumber ?? "", "address": client.address ?? "",
+         "town": client.town ?? "", "country": client.country, "administratorName": client.administratorName ?? ""]
+    }
+
+    static func values(_ unit: BusinessUnit) -> [String: Any] {
+        ["id": unit.id, "code": unit.code, "name": unit.name, "address": unit.address ?? "", "town": unit.town ?? ""]
+    }
+
+    static func values(_ device: Device) -> [String: Any] {
+        var values: [String: Any] = [
+            "id": device.id, "businessUnitCode": device.businessUnitCode, "internalID": device.internalID, "tcrCode": device.tcrCode ?? "",
+            "softwareCode": device.softwareCode ?? "", "maintainerCode": device.maintainerCode ?? "", "operatorCode": device.operatorCode ?? "",
+            "environment": device.environment.rawValue, "state": device.state.rawValue, "retired": device.state == .retired,
+            "enrolledAt": device.enrolledAt.map(WebPages.display) as Any,
+        ]
+        if let heartbeat = device.heartbeat { values.merge(Self.values(heartbeat)) { old, _ in old } }
+        return values
+    }
+
+    static func values(_ heartbeat: Heartbeat) -> [String: Any] {
+        let report = heartbeat.report
+        return ["lastSeen": WebPages.display(heartbeat.receivedAt), "version": report.version, "reportedEnvironment": report.environment, "pending": report.pending,
+                "oldestDeadline": WebPages.display(report.oldestDeadline), "certificateExpiry": WebPages.display(report.certificateExpiry),
+                "lastFIC": report.lastFIC ?? "", "testInvoices": report.testInvoices, "productionInvoices": report.productionInvoices]
+    }
+
+    static func values(_ certificate: CertificateRecord) -> [String: Any] {
+        ["subject": certificate.subject, "tin": certificate.tin, "notBefore": WebPages.display(certificate.notBefore), "notAfter": WebPages.display(certificate.notAfter),
+         "uploadedAt": WebPages.display(certificate.uploadedAt)]
+    }
+
+    /// A local path to go back to: never another site (`//host`, `https:`).
+    static func safePath(_ value: String?) -> String? {
+        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"), !value.contains(":"), value.count < 300 else { return nil }
+        return value
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count, !y.isEmpty else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+}
