@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Drives fiscal-admin's web pages in headless Chromium (Selenium): sign in, create a client, a
+business unit and a device, upload the certificate, issue a license, switch the device to
+production, and screenshot the dashboard. Exit 0 when every step did what a person would see.
+
+Usage: admin_ui.py --base http://127.0.0.1:8080 --email a@b.me --password ... --certificate file.p12
+       --certificate-password ... --screenshot dashboard.png
+"""
+import argparse
+import sys
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    for name in ("base", "email", "password", "certificate", "certificate-password", "screenshot"):
+        parser.add_argument("--" + name, required=True)
+    parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
+    args = parser.parse_args()
+
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1360,900", "--lang=en-US"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(args.chromedriver), options=options)
+    browser.implicitly_wait(5)
+    steps = []
+
+    def expect(condition: bool, what: str) -> None:
+        steps.append(what)
+        if not condition:
+            raise AssertionError(f"{what} failed on {browser.current_url}:\n{browser.find_element(By.TAG_NAME, 'main').text[:800]}")
+
+    def fill(form, values):
+        for name, value in values.items():
+            field = form.find_element(By.NAME, name)
+            field.clear()
+            field.send_keys(value)
+
+    def notice() -> str:
+        found = browser.find_elements(By.CSS_SELECTOR, "p.notice")
+        return found[0].text if found else ""
+
+    try:
+        browser.get(args.base + "/")
+        expect("/signin" in browser.current_url, "signed-out visitors are sent to the sign-in page")
+        form = browser.find_element(By.CSS_SELECTOR, "form[action='/signin']")
+        fill(form, {"email": args.email, "password": args.password})
+        form.submit()
+        expect(browser.find_element(By.TAG_NAME, "h1").text == "Dashboard", "sign in shows the dashboard")
+
+        browser.find_element(By.LINK_TEXT, "Clients").click()
+        form = browser.find_element(By.ID, "new-client")
+        fill(form, {"name": "Kafana Lovćen d.o.o.", "tin": "12345678", "address": "Njegoševa 12", "town": "Cetinje", "vat_number": "30/31-00001-2"})
+        form.find_element(By.ID, "in_vat").click()
+        form.submit()
+        expect(notice() == "Client created." and browser.find_element(By.TAG_NAME, "h1").text == "Kafana Lovćen d.o.o.", "the new client's page opens")
+
+        form = browser.find_element(By.ID, "new-unit")
+        fill(form, {"code": "bb123bb123", "name": "Kafana Cetinje"})
+        form.submit()
+        expect(notice() == "Business unit added.", "a business unit is added")
+
+        form = browser.find_element(By.ID, "upload-certificate")
+        form.find_element(By.NAME, "certificate").send_keys(args.certificate)
+        fill(form, {"password": "wrong password"})
+        form.submit()
+        expect("password" in browser.find_element(By.ID, "error").text.lower(), "a wrong certificate password is refused by name")
+        form = browser.find_element(By.ID, "upload-certificate")
+        form.find_element(By.NAME, "certificate").send_keys(args.certificate)
+        fill(form, {"password": args.certificate_password})
+        form.submit()
+        expect(notice() == "Certificate uploaded and sealed.", "the certificate is uploaded")
+
+        form = browser.find_element(By.ID, "new-device")
+        fill(form, {"internal_id": "1", "tcr_code": "cc123cc123", "software_code": "ss123ss123", "maintainer_code": "mm123mm123", "operator_code": "oo123oo123"})
+        form.submit()
+        expect(notice() == "Device added.", "a device is added")
+        expect(browser.find_element(By.ID, "environment").text == "test", "a new device is in test")
+        switch = browser.find_element(By.ID, "switch")
+        expect(not switch.find_element(By.TAG_NAME, "button").is_enabled(), "the switch is disabled while the checklist is red")
+
+        browser.find_element(By.ID, "issue-license").submit()
+        expect(notice() == "License issued.", "a license is issued")
+        rows = browser.find_elements(By.CSS_SELECTOR, "#checklist td.failed")
+        expect(not rows, "the checklist is green")
+        switch = browser.find_element(By.ID, "switch")
+        fill(switch, {"confirm": "cc123cc123"})
+        switch.submit()
+        expect(browser.find_element(By.ID, "environment").text == "production", "the device is switched to production")
+
+        browser.find_element(By.LINK_TEXT, "Dashboard").click()
+        expect("production" in browser.find_element(By.ID, "devices").text, "the dashboard lists the device in production")
+        browser.save_screenshot(args.screenshot)
+        print("\n".join("ok - " + step for step in steps))
+        return 0
+    except Exception as error:  # noqa: BLE001 - every failure is reported the same way
+        print("\n".join("ok - " + step for step in steps))
+        print(f"not ok - {error}", file=sys.stderr)
+        return 1
+    finally:
+        browser.quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
