@@ -45,13 +45,13 @@ struct ServeCommand: AsyncParsableCommand {
         setup.settings.refreshSeconds = refreshSeconds
         let opened: (service: AdminService, notes: [String])
         do { opened = try setup.open() } catch let error as any CodedError { throw fail(error.message) }
-        opened.notes.forEach { print("fiscal-admin: " + $0) }
+        opened.notes.forEach { say("fiscal-admin: " + $0) }
         if let firstAdmin {
             let given = ProcessInfo.processInfo.environment["FISCAL_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
             let password = given ?? AdminSetup.generatedPassword()
             do {
                 if try await opened.service.ensureFirstAdmin(email: firstAdmin, organization: organization, password: password) != nil {
-                    print("fiscal-admin: created integrator admin \(firstAdmin)" + (given == nil ? " with password \(password) (shown once; change it by creating your own account)" : ""))
+                    say("fiscal-admin: created integrator admin \(firstAdmin)" + (given == nil ? " with password \(password) (shown once: keep it in your password manager)" : ""))
                 }
             } catch let error as AdminError {
                 throw fail("--first-admin: " + error.message)
@@ -62,10 +62,15 @@ struct ServeCommand: AsyncParsableCommand {
         let url = publicURL ?? "http://\(host):\(port)"
         let server = try AdminServer(service: opened.service, publicURL: url, secureCookies: secureCookies)
         let application = server.application(host: host, port: port, logger: logger) { bound in
-            print("fiscal-admin: serving on http://\(host):\(bound) (sign in at \(url)/signin)")
+            say("fiscal-admin: serving on http://\(host):\(bound) (sign in at \(url)/signin)")
         }
         try await application.runService()
     }
+}
+
+/// Writes a line to standard output at once (print buffers when the output is a pipe or a log file).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 func fail(_ message: String) -> ExitCode {

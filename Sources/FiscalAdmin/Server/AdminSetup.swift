@@ -28,7 +28,8 @@ public struct AdminSetup: Sendable {
     /// Opens everything; `notes` tells what a first start created and what to do about it.
     public func open(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (service: AdminService, notes: [String]) {
         var notes: [String] = []
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        // The folder holds password hashes and sealed secrets: only the server's user reads it.
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
 
         let masterKey: MasterKey
         if let masterKeyPath {
