@@ -60,6 +60,15 @@ import Testing
         #expect(try await service.session(token: "fs_forged") == nil)
         harness.clock.advance(by: 13 * 3600)
         #expect(try await service.session(token: session.token) == nil)
+        // A changed password ends the other sessions and the old password.
+        let first = try await service.signIn(email: "ana@integrator.me", password: AdminHarness.password, address: "10.0.0.1")
+        let second = try await service.signIn(email: "ana@integrator.me", password: AdminHarness.password, address: "10.0.0.1")
+        try await service.changePassword(first.principal, Fields(["current_password": AdminHarness.password, "new_password": "another long passphrase"]), keepSession: first.token)
+        #expect(try await service.session(token: first.token) != nil)
+        #expect(try await service.session(token: second.token) == nil)
+        await expectError(.unauthenticated) { _ = try await service.signIn(email: "ana@integrator.me", password: AdminHarness.password, address: "10.0.0.1") }
+        _ = try await service.signIn(email: "ana@integrator.me", password: "another long passphrase", address: "10.0.0.1")
+        #expect(try await service.auditLog(first.principal).contains { $0.action == "account.change_password" && $0.after == nil })
         // An unknown account is refused the same way.
         await expectError(.unauthenticated) { _ = try await service.signIn(email: "nobody@nowhere.me", password: AdminHarness.password, address: "10.0.0.3") }
     }

@@ -37,7 +37,7 @@ import Testing
         case (.post, "/invitations/:invitation/accept"), (.post, "/invitations/:invitation/decline"): return [.integratorAdmin]
         case (.post, "/devices/:device/licenses"), (.post, "/licenses/:license/renew"), (.post, "/licenses/:license/revoke"): return [.integratorAdmin]
         case (.post, "/tokens/:token/revoke"): return [.integratorAdmin]  // the token is integrator A's own
-        case (.post, "/tokens"), (.post, "/signout"): return all
+        case (.post, "/tokens"), (.post, "/signout"), (.post, "/me/password"), (.post, "/account/password"): return all
         case (.put, _), (.patch, _), (.post, _): return writers
         default: return nil
         }
@@ -204,6 +204,6 @@ import Testing
 
     /// Routes every signed-in account may use on its own behalf (its tokens, its session).
     static func isSelfService(_ route: AdminRoute) -> Bool {
-        (route.method == .post && (route.path.hasSuffix("/tokens") || route.path == "/signout"))
+        route.method == .post && (route.path.hasSuffix("/tokens") || route.path == "/signout" || route.path.hasSuffix("/password"))
     }
 }

@@ -62,6 +62,8 @@ import Testing
             Case(path: "/devices/\(device.id)/environment", body: ["environment": "production", "confirm": "cc123cc123"], status: 409, field: nil),
             Case(path: "/devices/\(device.id)/environment", body: ["environment": "staging"], status: 422, field: "environment"),
             Case(path: "/tokens", body: [:], status: 422, field: "name"),
+            Case(path: "/me/password", body: ["current_password": "not it", "new_password": "a new long passphrase"], status: 422, field: "current_password"),
+            Case(path: "/me/password", body: ["current_password": AdminHarness.password, "new_password": "short"], status: 422, field: "new_password"),
         ]
         let before = try harness.admin.rowCounts()
         for item in cases {
@@ -73,7 +75,7 @@ import Testing
             #expect(error?["field"] as? String == item.field, "API \(item.path) names \(String(describing: error?["field"]))")
             #expect((error?["message"] as? String)?.isEmpty == false)
             // The page's form: the page again, with the message and the field.
-            let page = try await web.send("POST", item.path, form: item.body.merging(["csrf": csrf, "back": "/clients/\(client.id)"]) { $1 })
+            let page = try await web.send("POST", item.path == "/me/password" ? "/account/password" : item.path, form: item.body.merging(["csrf": csrf, "back": "/clients/\(client.id)"]) { $1 })
             #expect(page.status == item.status, "form \(item.path) → \(page.status)")
             #expect(page.text.contains("role=\"alert\""), "form \(item.path) shows no message")
             if let field = item.field { #expect(page.text.contains("(field: \(field))"), "form \(item.path) does not name \(field)") }

@@ -132,6 +132,28 @@ extension AdminService {
         }
     }
 
+    /// Changes the caller's password and ends its other sessions. Fields: `current_password`,
+    /// `new_password`.
+    public func changePassword(_ principal: Principal, _ fields: Fields, keepSession: String? = nil) async throws {
+        let current = fields.values["current_password"] ?? ""
+        let newPassword = fields.values["new_password"] ?? ""
+        try PasswordHasher.checkStrength(newPassword, field: "new_password")
+        let hash = try hasher.hash(newPassword)
+        let stored = try await transaction { connection in
+            try connection.queryOne("SELECT password_hash FROM account WHERE id = ?", [.text(principal.accountID)])?.text("password_hash") ?? ""
+        }
+        let hasher = self.hasher
+        guard await BlockingWorkers.shared.run({ hasher.verify(current, against: stored) }) else {
+            throw AdminError.invalid("current_password", "current_password is wrong: enter the password you signed in with")
+        }
+        try await transaction { connection in
+            try connection.query("UPDATE account SET password_hash = ? WHERE id = ?", [.text(hash), .text(principal.accountID)])
+            try connection.query("DELETE FROM session WHERE account_id = ? AND token_hash <> ?", [.text(principal.accountID), .text(keepSession.map(Self.secretHash) ?? "")])
+            try self.audit(connection, principal, organization: principal.organizationID, action: "account.change_password", entity: "account", id: principal.accountID,
+                           before: String?.none, after: String?.none)
+        }
+    }
+
     /// Creates an API token for the caller; the secret is returned once. Field: `name`.
     public func createAPIToken(_ principal: Principal, _ fields: Fields) async throws -> (token: APIToken, secret: String) {
         let name = try fields.text("name", "a name for the token, such as 'billing sync'", limit: 100)!

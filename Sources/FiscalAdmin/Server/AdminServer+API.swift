@@ -40,6 +40,10 @@ extension AdminServer {
                 Self.json(try await service.revokeAPIToken(principal, id: try Self.parameter(context, "token")))
             },
             account(.get, "/me") { _, _, principal in Self.json(principal) },
+            account(.post, "/me/password") { request, _, principal in
+                try await service.changePassword(principal, try await Self.fields(request).fields)
+                return Response(status: .noContent)
+            },
             account(.get, "/clients") { _, _, principal in Self.json(try await service.clients(principal)) },
             account(.post, "/clients") { request, _, principal in
                 Self.json(try await service.createClient(principal, try await Self.fields(request).fields), status: .created)

@@ -19,7 +19,7 @@ extension AdminServer {
         "user_created": "User added.", "device_updated": "Codes saved.", "license_issued": "License issued.", "license_revoked": "License revoked.",
         "switched_production": "The device is in production: its connector switches at its next refresh.",
         "switched_test": "The device is back in test: its connector switches at its next refresh.", "token_revoked": "Token revoked.",
-        "signed_up": "Account created: sign in.",
+        "signed_up": "Account created: sign in.", "password_changed": "Password changed; other sessions were signed out.",
     ]
 
     /// The web pages.
@@ -182,6 +182,10 @@ extension AdminServer {
                 let (principal, fields) = (form.session.principal, form.fields)
                 let (_, secret) = try await service.createAPIToken(principal, fields)
                 return .page(try await self.render("/tokens", session: form.session, secret: secret))
+            },
+            form("/account/password") { form in
+                try await service.changePassword(form.session.principal, form.fields, keepSession: form.session.token)
+                return .redirect("/tokens", done: "password_changed")
             },
             form("/tokens/:token/revoke") { form in
                 let (context, principal) = (form.context, form.session.principal)
