@@ -189,9 +189,8 @@ enum ConnectorBenchmark {
     /// Posts with libcurl on a thread of its own, as a lean POS client would.
     static func post(_ url: String, reference: String) async throws {
         let body = Array(requestBody(reference: reference))
-        let result = await BlockingWorkers.shared.run {
-            EFIClient.post(url: url, body: body, headers: ["Authorization: Bearer \(token)", "Content-Type: application/json", "Expect:"], timeout: 30, caFile: nil)
-        }
+        let result = await HTTPTransport.send(HTTPTransport.Request(
+            url: url, headers: ["Authorization: Bearer \(token)", "Content-Type: application/json", "Expect:"], body: body, timeoutSeconds: 30))
         guard case .success(let answer) = result, answer.status == 200 else {
             throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "unexpected answer \(result)"])
         }

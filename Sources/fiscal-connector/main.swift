@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MontenegroFiscal
+import ServiceLifecycle
 
 @main
 struct FiscalConnectorCommand: AsyncParsableCommand {
@@ -12,9 +13,10 @@ struct FiscalConnectorCommand: AsyncParsableCommand {
         commandName: "fiscal-connector",
         abstract: "Fiscalizes invoices with Montenegro's tax authority (EFI).",
         discussion: "Exit codes: 0 fiscalized (or done), 3 issued offline (FIC to follow), 2 rejected or invalid input (nothing issued), 1 internal error.",
+        version: Connector.version,
         subcommands: [
             FiscalizeCommand.self, ServeCommand.self, DepositCommand.self, RegisterTCRCommand.self, DeliverCommand.self, StatusCommand.self,
-            JournalCommand.self, DemoCommand.self, IICCommand.self, CertificateCommand.self,
+            JournalCommand.self, EnrollCommand.self, RefreshCommand.self, DemoCommand.self, IICCommand.self, CertificateCommand.self,
         ]
     )
 }
@@ -33,6 +35,10 @@ enum Output {
         FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
     }
 
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
+    }
+
     /// Reports a start-up problem as a rejected result (exit 2): nothing was issued.
     static func startupFailure(_ code: String, _ message: String) -> ExitCode {
         json(FiscalizationResult(status: .rejected, error: .init(code: code, message: message)))
@@ -44,6 +50,15 @@ enum Output {
 struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "The connector's configuration file.")
     var config: String = "connector.toml"
+
+    /// On an enrolled device, asks the admin server for a new profile first when the last attempt
+    /// is older than the profile's refresh interval; an outage only prints a warning.
+    func refreshIfDue(timeoutSeconds: Double = 2) async {
+        let enrolment = DeviceEnrolment(configurationPath: config)
+        if let warning = await enrolment.refreshIfDue(timeoutSeconds: timeoutSeconds)?.warning {
+            Output.warning(warning)
+        }
+    }
 
     func connector(longRunning: Bool = false) throws -> Connector {
         do {
@@ -94,6 +109,7 @@ struct FiscalizeCommand: AsyncParsableCommand {
             }
             data = contents
         }
+        await options.refreshIfDue()
         let connector = try options.connector()
         let chosen = format ?? InputFormat(fileName: input)
         let request: InvoiceRequest
@@ -159,6 +175,8 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        let enrolment = DeviceEnrolment(configurationPath: options.config)
+        await options.refreshIfDue(timeoutSeconds: 5)
         let connector = try options.connector(longRunning: true)
         let api = connector.configuration.api
         guard let token = ProcessInfo.processInfo.environment[api.tokenEnvironmentVariable], token.count >= 8 else {
@@ -170,8 +188,14 @@ struct ServeCommand: AsyncParsableCommand {
         if api.allowRemote && !["127.0.0.1", "localhost", "::1"].contains(api.host) {
             logger.warning("The local API listens beyond this machine in plain HTTP; anyone on the network with the token can fiscalize.", metadata: ["listen": "\(api.host):\(api.port)"])
         }
-        let app = ConnectorServer.application(connector: connector, token: token, host: api.host, port: api.port, logger: logger) { port in
-            logger.notice("Serving the local API.", metadata: ["address": "\(api.host):\(port)", "environment": "\(connector.configuration.taxAuthority.environment.rawValue)"])
+        let connectors = ConnectorHolder(connector)
+        var services: [any Service] = []
+        if enrolment.isEnrolled {
+            services.append(ProfileRefreshService(enrolment: enrolment, connectors: connectors, logger: logger))
+        }
+        let app = ConnectorServer.application(connectors: connectors, token: token, host: api.host, port: api.port, logger: logger, services: services) { port in
+            logger.notice("Serving the local API.", metadata: ["address": "\(api.host):\(port)", "environment": "\(connector.configuration.taxAuthority.environment.rawValue)",
+                                                             "enrolled": "\(enrolment.isEnrolled)"])
         }
         try await app.runService()
     }
@@ -253,6 +277,7 @@ struct DeliverCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
+        await options.refreshIfDue()
         let connector = try options.connector()
         let report: Connector.DeliveryReport
         do {
@@ -275,6 +300,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
+        await options.refreshIfDue()
         let connector = try options.connector()
         Output.json(try await connector.status())
     }
@@ -411,6 +437,74 @@ struct JournalCommand: AsyncParsableCommand {
                 case number, startedAt = "started_at", outcome, messageUUID = "message_uuid", subsequentDelivery = "subsequent_delivery"
                 case code, faultCode = "fault_code", faultMessage = "fault_message", failure, detail
             }
+        }
+    }
+}
+
+// MARK: - enroll, refresh
+
+struct EnrollCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll",
+        abstract: "Enrols this connector with the fiscal-admin back office and writes its configuration.",
+        discussion: """
+            Creates device.key (or reuses it), registers its public key with the device token, and writes certificate.p12, \
+            certificate.password, license-authority.pub, connector.toml and enrolment.json into the folder. \
+            Exit codes: 0 enrolled, 2 refused (bad token or address, device not ready), 1 admin server unreachable or internal error.
+            """
+    )
+
+    @Option(name: .long, help: "The admin server's base URL, e.g. https://admin.example.com.")
+    var admin: String
+    @Option(name: .long, help: "The enrolment token (fdt_…) created on the device's page in fiscal-admin.")
+    var token: String
+    @Option(name: .long, help: "The folder for connector.toml and its files (default: the current folder).")
+    var dir: String = "."
+
+    func run() async throws {
+        let summary: EnrolmentSummary
+        do {
+            summary = try await DeviceEnrolment.enroll(adminURL: admin, token: token, directory: dir)
+        } catch {
+            Output.error(error.message)
+            throw ExitCode(error.isRefusal ? 2 : 1)
+        }
+        let folder = DeviceEnrolment(directory: dir).directory
+        print("Enrolled \(folder)\n\(summary)")
+        print("The connector refreshes this configuration from the admin server on its own; start it with: fiscal-connector serve --config \(folder)/\(DeviceEnrolment.configurationFile)")
+    }
+}
+
+struct RefreshCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refresh",
+        abstract: "Fetches this enrolled connector's profile from the admin server now, applies it and reports back.",
+        discussion: "Exit codes: 0 up to date, 2 refused (the device token was replaced: enroll again), 1 admin server unreachable (the cached files stay in use) or internal error."
+    )
+
+    @Option(name: .long, help: "The enrolled folder (where connector.toml and enrolment.json are; default: the current folder).")
+    var dir: String = "."
+
+    func run() async throws {
+        let enrolment = DeviceEnrolment(directory: dir)
+        let outcome = await enrolment.refreshProfile()
+        switch outcome {
+        case .applied(let summary):
+            print("Applied profile \(summary.revision.prefix(12))\n\(summary)")
+        case .unchanged(let revision):
+            print("The profile \(revision.prefix(12)) is current.")
+        case .cached(_, let error), .refused(_, let error), .failed(let error):
+            Output.error(outcome.warning ?? error.message)
+            throw ExitCode(error.isRefusal ? 2 : 1)
+        }
+        // Report to the admin server from the connector the files make now.
+        do {
+            let connector = try Connector(configuration: ConnectorConfiguration.load(path: enrolment.configurationPath))
+            try await enrolment.sendHeartbeat(try await connector.heartbeat())
+        } catch let error as EnrolmentError {
+            Output.warning("cannot report to the admin server: \(error.message)")
+        } catch {
+            Output.warning("the connector cannot start with these files, so nothing was reported: \(error)")
         }
     }
 }

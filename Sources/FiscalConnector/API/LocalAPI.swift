@@ -12,6 +12,11 @@ public enum LocalAPI {
 
     /// The routes, for `serve` and for tests.
     public static func router(connector: Connector, token: String) -> Router<BasicRequestContext> {
+        router(connectors: ConnectorHolder(connector), token: token)
+    }
+
+    /// The routes; every request works with the holder's connector of the moment.
+    public static func router(connectors: ConnectorHolder, token: String) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: BearerTokenMiddleware(token: token))
         let api = router.group("v1")
@@ -26,25 +31,26 @@ public enum LocalAPI {
             let encoding: InvoiceInput.Encoding = request.headers[.contentType]?.lowercased().contains("windows-1250") == true ? .windows1250 : .utf8
             let result: FiscalizationResult
             switch Result(catching: { () throws(ValidationError) -> InvoiceRequest in try InvoiceInput.parse(body, format: format, encoding: encoding) }) {
-            case .success(let invoice): result = await connector.fiscalize(invoice)
+            case .success(let invoice): result = await connectors.current.fiscalize(invoice)
             case .failure(let error): result = .invalid(error, reference: nil)
             }
             return json(result, status: status(for: result))
         }
         api.get("invoices/:reference") { _, context -> Response in
             let reference = try context.parameters.require("reference")
+            let connector = connectors.current
             guard let entry = try await connector.journal.entry(reference: reference), entry.document.kind == "invoice" else {
                 return problem(.notFound, "unknown_reference", "no invoice with reference '\(reference)'")
             }
             return json(connector.result(for: entry), status: .ok)
         }
         api.get("invoices/:reference/qr.svg") { _, context -> Response in
-            try await qr(connector, context) { code in
+            try await qr(connectors.current, context) { code in
                 Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: code.svg())))
             }
         }
         api.get("invoices/:reference/qr.png") { _, context -> Response in
-            try await qr(connector, context) { code in
+            try await qr(connectors.current, context) { code in
                 Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: code.png())))
             }
         }
@@ -61,18 +67,18 @@ public enum LocalAPI {
             guard let operation = CashDepositOperation(rawValue: (deposit.operation ?? "INITIAL").uppercased()) else {
                 return problem(.unprocessableContent, "invalid_input", "operation '\(deposit.operation ?? "")' is neither INITIAL nor WITHDRAW")
             }
-            let result = await connector.deposit(amount: deposit.amount, operation: operation, reference: deposit.reference)
+            let result = await connectors.current.deposit(amount: deposit.amount, operation: operation, reference: deposit.reference)
             return json(result, status: status(for: result))
         }
         api.post("deliveries") { _, _ -> Response in
             do {
-                return json(try await connector.deliverPending(force: true), status: .ok)
+                return json(try await connectors.current.deliverPending(force: true), status: .ok)
             } catch {
                 throw HTTPError(.serviceUnavailable, message: "the journal cannot be read: \(error)")
             }
         }
         api.get("status") { _, _ -> Response in
-            json(try await connector.status(), status: .ok)
+            json(try await connectors.current.status(), status: .ok)
         }
         api.get("openapi.yaml") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))

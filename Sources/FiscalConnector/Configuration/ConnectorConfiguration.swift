@@ -8,15 +8,20 @@ public import MontenegroFiscal
 /// - `[taxpayer]` `tin`, `name`, `address`, `town`, `country` (default `MNE`), `in_vat`
 /// - `[device]` `business_unit`, `tcr_code`, `software_code`, `maintainer_code`, `operator_code`,
 ///   `internal_id` (default `1`, used by `register-tcr`)
-/// - `[certificate]` `file`, `password_env` (default `FISCAL_CERT_PASSWORD`), `key_file` (PEM only)
+/// - `[certificate]` `file`, `password_env` (default `FISCAL_CERT_PASSWORD`), `password_file` (a
+///   file holding the password, one trailing newline ignored; instead of `password_env`, as
+///   `fiscal-connector enroll` writes it), `key_file` (PEM only)
 /// - `[tax_authority]` `environment` (`test` | `production`), `url` (overrides the environment's
-///   endpoint), `ca_file`, `response_certificates` (trusted signers of answers), `timeout_seconds`
-///   (default 5), `verify_responses` (default true when `response_certificates` is given)
+///   endpoint; in production `https://`, or plain `http://` only to this machine — 127.0.0.0/8,
+///   `::1`, `localhost` — e.g. a local TLS-terminating proxy), `ca_file`, `response_certificates`
+///   (trusted signers of answers), `timeout_seconds` (default 5), `verify_responses` (default true
+///   when `response_certificates` is given)
 /// - `[journal]` `path` (default `journal.sqlite`)
 /// - `[api]` `listen` (default `127.0.0.1:8745`), `token_env` (default `FISCAL_API_TOKEN`),
 ///   `allow_remote` (default false: only loopback addresses may be given)
 /// - `[cash]` `auto_initial_deposit` (default true), `initial_float` (default `0.00`)
-/// - `[license]` `token`, `trusted_keys` (default: the keys in the package's `Licenses/`)
+/// - `[license]` `token`, `trusted_keys` (PEM files, each with one or more public keys; default:
+///   the keys in the package's `Licenses/`)
 /// - `[delivery]` `deadline_warning_hours` (default 24), `max_backoff_seconds` (default 300)
 public struct ConnectorConfiguration: Sendable {
     /// The taxpayer who issues invoices.
@@ -67,7 +72,25 @@ public struct ConnectorConfiguration: Sendable {
     public struct CertificateSource: Sendable, Equatable {
         public var file: String
         public var passwordEnvironmentVariable: String
+        /// A file holding the password (`password_file`); when set, the environment is not consulted.
+        public var passwordFile: String?
         public var keyFile: String?
+
+        /// The certificate's password: the contents of `passwordFile` without its trailing newline,
+        /// else the value of `passwordEnvironmentVariable` in `environment` (nil when not set).
+        public func password(environment: [String: String]) throws(ConfigurationError) -> String? {
+            guard let passwordFile else { return environment[passwordEnvironmentVariable] }
+            guard let data = FileManager.default.contents(atPath: passwordFile) else {
+                let reason = FileManager.default.fileExists(atPath: passwordFile) ? "cannot be read by this user (check its owner and mode 0600)" : "does not exist"
+                throw ConfigurationError(key: "certificate.password_file", line: nil,
+                                         "the password file \(passwordFile) \(reason): restore it, or run fiscal-connector refresh on an enrolled device")
+            }
+            // One line ending, "\n" or "\r\n" (scalars: Swift counts "\r\n" as one character).
+            var scalars = String(decoding: data, as: UTF8.self).unicodeScalars
+            if scalars.last == "\n" { scalars.removeLast() }
+            if scalars.last == "\r" { scalars.removeLast() }
+            return String(scalars)
+        }
     }
 
     /// The tax authority's endpoint.
@@ -142,11 +165,7 @@ public struct ConnectorConfiguration: Sendable {
                 operatorCode: reader.code("device.operator_code") ?? "",
                 internalID: reader.optionalString("device.internal_id") ?? "1"
             ),
-            certificate: CertificateSource(
-                file: reader.path("certificate.file", base: baseDirectory) ?? "",
-                passwordEnvironmentVariable: reader.optionalString("certificate.password_env") ?? "FISCAL_CERT_PASSWORD",
-                keyFile: reader.optionalPath("certificate.key_file", base: baseDirectory)
-            ),
+            certificate: reader.certificate(base: baseDirectory),
             taxAuthority: reader.taxAuthority(base: baseDirectory),
             journalPath: reader.optionalPath("journal.path", base: baseDirectory) ?? resolve("journal.sqlite", base: baseDirectory),
             api: reader.api(),
@@ -302,16 +321,30 @@ struct ConfigurationReader {
         optionalString(key).map { ConnectorConfiguration.resolve($0, base: base) }
     }
 
+    mutating func certificate(base: String) -> ConnectorConfiguration.CertificateSource {
+        let file = path("certificate.file", base: base) ?? ""
+        let variable = optionalString("certificate.password_env")
+        let passwordFile = optionalString("certificate.password_file")
+        if variable != nil, passwordFile != nil {
+            fail("certificate.password_file", "give either password_env or password_file, not both")
+        }
+        if passwordFile?.isEmpty == true { fail("certificate.password_file", "must not be empty: name the file holding the certificate password") }
+        return .init(file: file, passwordEnvironmentVariable: variable ?? "FISCAL_CERT_PASSWORD",
+                     passwordFile: passwordFile.flatMap { $0.isEmpty ? nil : ConnectorConfiguration.resolve($0, base: base) },
+                     keyFile: optionalPath("certificate.key_file", base: base))
+    }
+
     mutating func taxAuthority(base: String) -> ConnectorConfiguration.TaxAuthority {
         var environment = EFIEnvironment.test
         if let name = string("tax_authority.environment") {
             if let parsed = EFIEnvironment(rawValue: name) { environment = parsed } else { fail("tax_authority.environment", "'\(name)' is neither test nor production") }
         }
         let url = optionalString("tax_authority.url") ?? environment.serviceURL
-        if !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
-            fail("tax_authority.url", "'\(url)' is not an http(s) URL")
-        } else if environment == .production, url.hasPrefix("http://"), !(url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost") || url.hasPrefix("http://[::1]")) {
-            fail("tax_authority.url", "'\(url)' is plain HTTP: production traffic must use https://")
+        let lowered = url.lowercased()
+        if !(lowered.hasPrefix("https://") || lowered.hasPrefix("http://")) || LoopbackAddress.host(ofURL: url) == nil {
+            fail("tax_authority.url", "'\(url)' is not an http(s) URL with a host, e.g. https://efi.tax.gov.me/fs-v1")
+        } else if environment == .production, lowered.hasPrefix("http://"), !LoopbackAddress.isLoopbackURL(url) {
+            fail("tax_authority.url", "'\(url)' is plain HTTP to another machine: production traffic must use https://, or plain http:// only to this machine (127.0.0.1, ::1 or localhost, e.g. a local TLS-terminating proxy)")
         }
         let certificates = (stringArray("tax_authority.response_certificates") ?? []).map { ConnectorConfiguration.resolve($0, base: base) }
         let timeout = number("tax_authority.timeout_seconds") ?? 5

@@ -1,3 +1,4 @@
+import FiscalCore
 import Foundation
 
 /// Where the license authority's public keys are installed when the configuration names none:
@@ -21,5 +22,24 @@ enum LicenseKeys {
             if !files.isEmpty { return files }
         }
         return []
+    }
+
+    /// Every public key in a PEM file: one, or several one after another (as enrolment writes
+    /// the license authority's current and next keys).
+    static func publicKeys(pem text: String, file: String) throws(LicenseError) -> [Ed25519.PublicKey] {
+        let marker = "-----BEGIN PUBLIC KEY-----"
+        let blocks = text.components(separatedBy: marker).dropFirst().map { marker + $0 }
+        guard !blocks.isEmpty else {
+            throw LicenseError(.badKey, "\(file) holds no public key in PEM form (-----BEGIN PUBLIC KEY-----): install the license authority's public key file")
+        }
+        var keys: [Ed25519.PublicKey] = []
+        for (index, block) in blocks.enumerated() {
+            do {
+                keys.append(try Ed25519.PublicKey(pem: Array(block.utf8)))
+            } catch {
+                throw LicenseError(.badKey, "key \(index + 1) in \(file): \(error.message)")
+            }
+        }
+        return keys
     }
 }

@@ -6,7 +6,8 @@ import Synchronization
 /// skips redelivery while `serve` holds it.
 final class DeliveryLock: Sendable {
     private let path: String
-    private let keep: Bool
+    /// Whether the lock is kept once taken (`serve`).
+    let keep: Bool
     private let descriptor = Mutex<Int32?>(nil)
 
     init(path: String, keep: Bool) {

@@ -24,7 +24,10 @@ extension Connector {
         // day's deposit: it is registered for that day, as a late delivery.
         let today = FiscalDate(now)
         let changedAt: FiscalTimestamp? = day == today ? nil : FiscalTimestamp(FiscalTimestamp.startOfDay(day))
-        let result = await deposit(amount: configuration.cash.initialFloat, operation: .initial, reference: "initial-\(configuration.device.tcr)-\(day)", at: changedAt)
+        // The environment is part of the reference: a journal that moved from test to production
+        // needs the day's deposit in production too, not the test one answered as a replay.
+        let reference = "initial-\(environment)-\(configuration.device.tcr)-\(day)"
+        let result = await deposit(amount: configuration.cash.initialFloat, operation: .initial, reference: reference, at: changedAt)
         switch result.status {
         case .rejected:
             return .refused(.init(code: "initial_deposit_failed",

@@ -18,40 +18,78 @@ public final class Connector: Sendable {
     let signer: MessageSigner
     let client: EFIClient
     let clock: @Sendable () -> Date
-    private let inFlight = Mutex<Set<String>>([])
-    let depositGate = SerialGate()
+    /// What every connector on this journal in this process shares: claims, the deposit gate and
+    /// the delivery lock, so a connector that replaces another (``init(configuration:environment:clock:succeeding:)``)
+    /// never sends a document the other is sending.
+    let shared: Shared
+    /// Serializes the day's automatic INITIAL deposit (shared with a successor).
+    var depositGate: SerialGate { shared.depositGate }
     /// The journal's delivery lock (`<journal>.deliver.lock`): one process redelivers at a time.
-    let deliveryLock: DeliveryLock
+    var deliveryLock: DeliveryLock { shared.deliveryLock }
 
     /// Hours within which a deferred document must be fiscalized.
     public static let deadlineHours = 48
 
-    /// Starts from a configuration: opens the certificate (password from its environment
+    /// The connector's version, reported to the admin server and sent as the HTTP user agent.
+    public static let version = "0.9.0"
+
+    /// The state connectors on one journal share within a process.
+    final class Shared: Sendable {
+        /// The one open journal.
+        let journal: Journal
+        /// References being issued or sent now (see ``Connector/claim(_:)``).
+        let inFlight = Mutex<Set<String>>([])
+        /// Serializes the day's automatic INITIAL deposit.
+        let depositGate = SerialGate()
+        /// The journal's delivery lock.
+        let deliveryLock: DeliveryLock
+
+        /// Shares `journal` and its lock.
+        init(journal: Journal, deliveryLock: DeliveryLock) {
+            self.journal = journal
+            self.deliveryLock = deliveryLock
+        }
+    }
+
+    /// Starts from a configuration: opens the certificate (password from its file or environment
     /// variable), checks certificate and license against the configuration, opens the journal.
     /// `longRunning` (for `serve`) moves journal checkpoints out of the commits into the deliverer.
-    public init(configuration: ConnectorConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment,
-                clock: @escaping @Sendable () -> Date = { Date() }, longRunning: Bool = false) throws(ConnectorError) {
+    public convenience init(configuration: ConnectorConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            clock: @escaping @Sendable () -> Date = { Date() }, longRunning: Bool = false) throws(ConnectorError) {
+        try self.init(configuration: configuration, environment: environment, clock: clock, previous: nil, longRunning: longRunning)
+    }
+
+    /// A connector that takes over from `previous` in the same process (a new profile applied while
+    /// `serve` runs): the same checks as a fresh start, but it keeps `previous`'s open journal, its
+    /// delivery lock and its record of documents being sent when the journal path is the same, so
+    /// both may run side by side while calls that started on `previous` finish.
+    public convenience init(configuration: ConnectorConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            clock: @escaping @Sendable () -> Date = { Date() }, succeeding previous: Connector) throws(ConnectorError) {
+        try self.init(configuration: configuration, environment: environment, clock: clock, previous: previous, longRunning: previous.deliveryLock.keep)
+    }
+
+    private init(configuration: ConnectorConfiguration, environment: [String: String], clock: @escaping @Sendable () -> Date,
+                 previous: Connector?, longRunning: Bool) throws(ConnectorError) {
         self.configuration = configuration
         self.clock = clock
         let now = clock()
-        let variable = configuration.certificate.passwordEnvironmentVariable
-        let identity: SigningIdentity
-        do {
-            identity = try SigningIdentity(contentsOf: configuration.certificate.file, password: environment[variable], keyPath: configuration.certificate.keyFile)
-        } catch {
-            let hint = environment[variable] == nil ? " (the environment variable \(variable) is not set)" : ""
-            throw ConnectorError(.certificate, "\(error)\(hint)")
-        }
+        let identity = try Self.openCertificate(configuration, environment: environment)
         let inspection = CertificateInspection.inspect(identity.certificate, file: configuration.certificate.file, expectedTIN: configuration.taxpayer.tin, now: now)
         guard inspection.accepted else {
             throw ConnectorError(.certificate, inspection.problems.joined(separator: "; "))
         }
         license = try Self.checkLicense(configuration, today: FiscalDate(now))
-        do {
-            journal = try Journal(path: configuration.journalPath, backgroundCheckpoints: longRunning)
-        } catch {
-            throw ConnectorError(.journal, error.message)
+        if let previous, previous.configuration.journalPath == configuration.journalPath {
+            shared = previous.shared
+        } else {
+            do {
+                let journal = try Journal(path: configuration.journalPath, backgroundCheckpoints: longRunning)
+                shared = Shared(journal: journal, deliveryLock: DeliveryLock(path: configuration.journalPath + ".deliver.lock", keep: longRunning))
+            } catch {
+                throw ConnectorError(.journal, error.message)
+            }
         }
+        journal = shared.journal
         var trusted: [Certificate] = []
         for path in configuration.taxAuthority.responseCertificates {
             do {
@@ -60,11 +98,30 @@ public final class Connector: Sendable {
                 throw ConnectorError(.configuration, "tax_authority.response_certificates: \(error)")
             }
         }
-        deliveryLock = DeliveryLock(path: configuration.journalPath + ".deliver.lock", keep: longRunning)
         signer = MessageSigner(identity: identity)
         client = EFIClient(url: configuration.taxAuthority.url, caFile: configuration.taxAuthority.caFile,
                            timeoutSeconds: configuration.taxAuthority.timeoutSeconds,
                            trustedSigners: configuration.taxAuthority.verifyResponses ? trusted : [])
+    }
+
+    /// Opens the configured certificate, explaining a missing file or password.
+    static func openCertificate(_ configuration: ConnectorConfiguration, environment: [String: String]) throws(ConnectorError) -> SigningIdentity {
+        let source = configuration.certificate
+        guard FileManager.default.fileExists(atPath: source.file) else {
+            throw ConnectorError(.certificate, "the certificate file \(source.file) does not exist ([certificate] file): install the taxpayer's certificate there; on a device enrolled with fiscal-admin, the integrator uploads it on the client's page and the connector receives it at its next refresh (run 'fiscal-connector refresh' to fetch it now)")
+        }
+        let password: String?
+        do {
+            password = try source.password(environment: environment)
+        } catch {
+            throw ConnectorError(.configuration, error.description)
+        }
+        do {
+            return try SigningIdentity(contentsOf: source.file, password: password, keyPath: source.keyFile)
+        } catch {
+            let hint = password == nil ? " (the environment variable \(source.passwordEnvironmentVariable) is not set)" : ""
+            throw ConnectorError(.certificate, "\(error)\(hint)")
+        }
     }
 
     static func checkLicense(_ configuration: ConnectorConfiguration, today: FiscalDate) throws(ConnectorError) -> License {
@@ -81,7 +138,7 @@ public final class Connector: Sendable {
                 guard let data = FileManager.default.contents(atPath: file) else {
                     throw LicenseError(.badKey, "cannot read the license key \(file)")
                 }
-                keys.append(try Ed25519.PublicKey(pem: [UInt8](data)))
+                keys += try LicenseKeys.publicKeys(pem: String(decoding: data, as: UTF8.self), file: file)
             }
             let license = try License.verify(token, trustedKeys: keys)
             try license.check(tin: configuration.taxpayer.tin, businessUnit: configuration.device.businessUnit, device: configuration.device.tcr,
@@ -117,7 +174,7 @@ public final class Connector: Sendable {
     /// already is. Issuing claims before the document is committed, so the background deliverer
     /// never takes a fresh document from the call that is about to send it.
     func claim(_ reference: String) -> Bool {
-        inFlight.withLock { $0.insert(reference).inserted }
+        shared.inFlight.withLock { $0.insert(reference).inserted }
     }
 
     /// Claims `reference`, waiting while another call of this process holds it (a retry of the
@@ -132,7 +189,7 @@ public final class Connector: Sendable {
     }
 
     func release(_ reference: String) {
-        _ = inFlight.withLock { $0.remove(reference) }
+        _ = shared.inFlight.withLock { $0.remove(reference) }
     }
 
     /// Sends a message for a journaled document and records the outcome.

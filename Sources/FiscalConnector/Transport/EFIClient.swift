@@ -1,8 +1,6 @@
-import CCurl
 public import FiscalCore
 import Foundation
 public import MontenegroFiscal
-import Synchronization
 
 /// Sends signed messages to the tax authority over HTTPS (libcurl) and reads the answer.
 ///
@@ -37,8 +35,7 @@ public struct EFIClient: Sendable {
     public func sendNow(_ message: SignedMessage) -> TransportOutcome {
         let body = Array(message.soapEnvelope.utf8)
         let headers = ["Content-Type: text/xml; charset=utf-8", "SOAPAction: \"\(message.kind.soapAction)\"", "Expect:"]
-        let result = Self.post(url: url, body: body, headers: headers, timeout: timeoutSeconds, caFile: caFile)
-        switch result {
+        switch HTTPTransport.perform(HTTPTransport.Request(url: url, headers: headers, body: body, timeoutSeconds: timeoutSeconds, caFile: caFile)) {
         case .failure(let failure):
             return .failed(failure)
         case .success(let answer):
@@ -46,7 +43,7 @@ public struct EFIClient: Sendable {
         }
     }
 
-    func interpret(_ answer: HTTPAnswer, for message: SignedMessage) -> TransportOutcome {
+    func interpret(_ answer: HTTPTransport.Answer, for message: SignedMessage) -> TransportOutcome {
         let response: EFIResponse
         let signature: SignatureCheck?
         do {
@@ -81,91 +78,6 @@ public struct EFIClient: Sendable {
             return .failed(TransportFailure(.unreadableAnswer, "the answer is for request \(requestUUID), not \(message.header.uuid)"))
         }
         return .answered(response, xml: xml)
-    }
-
-    package struct HTTPAnswer: Sendable {
-        package let status: Int
-        package let body: [UInt8]
-    }
-
-
-    static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
-
-    /// Reused easy handles: each keeps its connection to the service alive between requests.
-    static let handles = HandlePool()
-
-    final class HandlePool: Sendable {
-        private let idle = Mutex<[CurlHandle]>([])
-
-        struct CurlHandle: @unchecked Sendable {
-            let pointer: UnsafeMutableRawPointer
-        }
-
-        func take() -> UnsafeMutableRawPointer? {
-            if let handle = idle.withLock({ $0.popLast() }) {
-                curl_easy_reset(handle.pointer)
-                return handle.pointer
-            }
-            return curl_easy_init()
-        }
-
-        func give(_ handle: UnsafeMutableRawPointer) {
-            let kept = idle.withLock { pool -> Bool in
-                guard pool.count < 16 else { return false }
-                pool.append(CurlHandle(pointer: handle))
-                return true
-            }
-            if !kept { curl_easy_cleanup(handle) }
-        }
-    }
-
-    package static func post(url: String, body: [UInt8], headers: [String], timeout: Double, caFile: String?) -> Result<HTTPAnswer, TransportFailure> {
-        _ = globalInit
-        guard let handle = handles.take() else { return .failure(TransportFailure(.connection, "cannot start an HTTP client (libcurl)")) }
-        defer { handles.give(handle) }
-        var list: UnsafeMutablePointer<curl_slist>?
-        for header in headers { list = curl_slist_append(list, header) }
-        defer { curl_slist_free_all(list) }
-        var buffer = shim_buffer(data: nil, length: 0, limit: 4 << 20, overflow: 0)
-        defer { shim_buffer_free(&buffer) }
-        let milliseconds = max(1, Int(timeout * 1000))
-        var code: CURLcode = CURLE_OK
-        withUnsafeMutablePointer(to: &buffer) { sink in body.withUnsafeBufferPointer { bytes in
-            shim_setopt_string(handle, CURLOPT_URL, url)
-            shim_setopt_long(handle, CURLOPT_POST, 1)
-            shim_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
-            shim_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bytes.count)
-            shim_setopt_list(handle, CURLOPT_HTTPHEADER, list)
-            shim_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds)
-            shim_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(milliseconds, 10_000))
-            shim_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-            shim_setopt_long(handle, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
-            shim_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
-            shim_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
-            shim_setopt_string(handle, CURLOPT_USERAGENT, "fiscal-connector")
-            if let caFile { shim_setopt_string(handle, CURLOPT_CAINFO, caFile) }
-            shim_collect_body(handle, sink)
-            code = curl_easy_perform(handle)
-        } }
-        guard code == CURLE_OK else {
-            let text = String(cString: curl_easy_strerror(code))
-            switch code {
-            case CURLE_OPERATION_TIMEDOUT:
-                return .failure(TransportFailure(.timeout, "no answer within \(timeout) s from \(url)"))
-            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_CERTPROBLEM:
-                return .failure(TransportFailure(.tls, "TLS with \(url) failed: \(text)"))
-            case CURLE_WRITE_ERROR where buffer.overflow != 0:
-                return .failure(TransportFailure(.unreadableAnswer, "the answer exceeds 4 MB"))
-            default:
-                return .failure(TransportFailure(.connection, "cannot reach \(url): \(text)"))
-            }
-        }
-        var status = 0
-        shim_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        let bytes = buffer.data.map { pointer in
-            pointer.withMemoryRebound(to: UInt8.self, capacity: buffer.length) { Array(UnsafeBufferPointer(start: $0, count: buffer.length)) }
-        } ?? []
-        return .success(HTTPAnswer(status: status, body: bytes))
     }
 }
 
