@@ -1,4 +1,5 @@
 public import Foundation
+import FiscalCore
 
 /// Runs the independent `xmlsec1` and `xmllint` tools against our messages.
 public enum ExternalTools {
@@ -27,16 +28,22 @@ public enum ExternalTools {
     public static var required: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
 
     /// Runs `tool` (looked up on PATH) with `arguments`.
-    public static func run(_ tool: String, _ arguments: [String]) throws -> Run {
+    public static func run(_ tool: String, _ arguments: [String]) async throws -> Run {
         guard let path = find(tool) else {
             return Run(status: 127, output: "\(tool) is not installed", standardOutput: "", standardError: "")
         }
-        return try run(executable: path, arguments)
+        return try await run(executable: path, arguments)
     }
 
     /// Runs the executable at `path`, feeding `input` on standard input (closed after it) and
-    /// replacing the environment when `environment` is given.
-    public static func run(executable path: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) throws -> Run {
+    /// replacing the environment when `environment` is given. The wait happens on a thread of
+    /// ``BlockingWorkers``: a test waiting for a tool never holds one of Swift concurrency's few
+    /// threads, which the in-process servers of other tests need.
+    public static func run(executable path: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) async throws -> Run {
+        try await BlockingWorkers.shared.run { try runBlocking(executable: path, arguments, input: input, environment: environment) }
+    }
+
+    static func runBlocking(executable path: String, _ arguments: [String], input: Data?, environment: [String: String]?) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -51,7 +58,7 @@ public enum ExternalTools {
         // Drain standard error on another thread so neither pipe can fill up and block the tool.
         nonisolated(unsafe) var stderr = Data()
         let drained = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
+        BlockingWorkers.shared.submit {
             stderr = err.fileHandleForReading.readDataToEndOfFile()
             drained.signal()
         }
@@ -71,10 +78,10 @@ public enum ExternalTools {
 
     /// Verifies an enveloped signature with xmlsec1, trusting `trustedPEM`, registering `Id` as the
     /// ID attribute of `rootElement` in the EFI namespace.
-    public static func xmlsecVerify(_ xml: String, rootElement: String, trustedPEM: String) throws -> Run {
+    public static func xmlsecVerify(_ xml: String, rootElement: String, trustedPEM: String) async throws -> Run {
         let file = try temporaryFile(xml)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        return try run("xmlsec1", [
+        return try await run("xmlsec1", [
             "--verify", "--id-attr:Id", "https://efi.tax.gov.me/fs/schema:\(rootElement)",
             "--trusted-pem", trustedPEM, file,
         ])

@@ -9,7 +9,7 @@ import Testing
 @Suite struct BrowserTests {
     @Test func signInCreateAClientAndSwitchADeviceInChromium() async throws {
         let tools = ["chromium", "chromedriver", "python3"].map { ($0, ExternalTools.find($0)) }
-        let selenium = try? ExternalTools.run("python3", ["-c", "import selenium"])
+        let selenium = try? await ExternalTools.run("python3", ["-c", "import selenium"])
         guard tools.allSatisfy({ $0.1 != nil }), selenium?.status == 0 else {
             if ExternalTools.required { Issue.record("chromium, chromedriver and python3 with selenium are needed under CI (.ci/run installs them)") }
             return
@@ -35,7 +35,7 @@ import Testing
 
         let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("fiscal-admin-dashboard-\(UUID().uuidString).png").path
         defer { try? FileManager.default.removeItem(atPath: screenshot) }
-        let run = try ExternalTools.run("python3", [
+        let run = try await ExternalTools.run("python3", [
             TestMaterial.packageRoot + "/Tests/UI/admin_ui.py", "--base", harness.base, "--email", "ana@integrator.me", "--password", AdminHarness.password,
             "--certificate", TestMaterial.certificate("taxpayer-modern.p12"), "--certificate-password", TestMaterial.password, "--screenshot", screenshot,
             "--chromedriver", ExternalTools.find("chromedriver")!,

@@ -65,12 +65,12 @@ import Testing
         let references = (0..<burst).map { "CRASH-\(round)-\($0)" }
 
         // Burst against the first process; kill it hard after a few answers.
-        var server = try ServeProcess(executable: executable, config: config, environment: environment)
+        var server = try await BlockingWorkers.shared.run { try ServeProcess(executable: executable, config: config, environment: environment) }
         let answered = Counter()
         let victim = server
         let killer = Task {
             while answered.value < 8 { try? await Task.sleep(for: .milliseconds(5)) }
-            victim.kill9()
+            await BlockingWorkers.shared.run { victim.kill9() }
         }
         let first = await withTaskGroup(of: (String, String?).self) { group in
             for reference in references {
@@ -88,7 +88,7 @@ import Testing
         print("crash round \(round): \(first.count) of \(burst) answered before kill -9")
 
         // Restart and send the whole burst again: answered references keep their IIC.
-        server = try ServeProcess(executable: executable, config: config, environment: environment)
+        server = try await BlockingWorkers.shared.run { try ServeProcess(executable: executable, config: config, environment: environment) }
         defer { server.process.terminate() }
         var second: [String: String] = [:]
         for reference in references {
@@ -105,7 +105,8 @@ import Testing
         }
         #expect(pending == 0, "every pending document delivered")
         server.process.terminate()
-        server.process.waitUntilExit()
+        let last = server
+        await BlockingWorkers.shared.run { last.process.waitUntilExit() }
 
         // The journal: one invoice per reference, ordinals 1…N without gap or duplicate, all fiscalized once.
         let journal = try DatabaseQueue(path: harness.directory + "/journal.sqlite")

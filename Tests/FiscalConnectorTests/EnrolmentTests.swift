@@ -339,10 +339,8 @@ import Testing
             #expect(!ExternalTools.required, "fiscal-connector was not built")
             return
         }
-        // On a thread of its own: waiting for the process must not hold a thread of the cooperative
-        // pool that the fake admin server and the simulator in this process need to answer it.
         func run(_ arguments: [String], input: Data? = nil) async throws -> ExternalTools.Run {
-            try await BlockingWorkers.shared.run { try ExternalTools.run(executable: executable, arguments, input: input, environment: [:]) }
+            try await ExternalTools.run(executable: executable, arguments, input: input, environment: [:])
         }
         let harness = try await ConnectorHarness.start()
         let admin = try await FakeAdminServer.start(profile: Self.profile(harness, refreshSeconds: 60))

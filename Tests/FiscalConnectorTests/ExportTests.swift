@@ -27,7 +27,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let zip = folder + "/" + archive.name
         try archive.data.write(to: URL(fileURLWithPath: zip))
-        let unzip = try ExternalTools.run("python3", ["-m", "zipfile", "-e", zip, folder + "/files"])
+        let unzip = try await ExternalTools.run("python3", ["-m", "zipfile", "-e", zip, folder + "/files"])
         if unzip.status == 127 && !ExternalTools.required { return }
         #expect(unzip.status == 0, "\(unzip.output)")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder + "/files").sorted()
@@ -40,7 +40,7 @@ import Testing
             #expect(xml.contains("SubseqDelivType=\"NOINTERNET\""))
             #expect(!xml.contains("Envelope"))
             let root = xml.contains("RegisterInvoiceRequest") ? "RegisterInvoiceRequest" : "RegisterCashDepositRequest"
-            let run = try ExternalTools.xmlsecVerify(xml, rootElement: root, trustedPEM: TestMaterial.certificate("test-root-ca.pem"))
+            let run = try await ExternalTools.xmlsecVerify(xml, rootElement: root, trustedPEM: TestMaterial.certificate("test-root-ca.pem"))
             if run.status != 127 || ExternalTools.required { #expect(run.status == 0, "\(name): \(run.output)") }
         }
         for iic in results.compactMap(\.iic) {

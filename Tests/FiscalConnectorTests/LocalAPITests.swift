@@ -116,9 +116,9 @@ import Testing
 }
 
 @Suite struct OpenAPIDocumentTests {
-    @Test func theCommittedDocumentIsValidOpenAPI() throws {
+    @Test func theCommittedDocumentIsValidOpenAPI() async throws {
         let script = "from openapi_spec_validator import validate\nfrom openapi_spec_validator.readers import read_from_filename\nd, _ = read_from_filename('\(TestMaterial.packageRoot)/Sources/FiscalConnector/API/openapi.yaml')\nvalidate(d)\nprint('valid')"
-        let run = try ExternalTools.run("python3", ["-c", script])
+        let run = try await ExternalTools.run("python3", ["-c", script])
         if run.status != 0 && !ExternalTools.required && run.output.contains("ModuleNotFoundError") { return }
         #expect(run.status == 0, "\(run.output)")
         #expect(run.standardOutput.contains("valid"))

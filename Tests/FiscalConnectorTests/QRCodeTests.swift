@@ -6,7 +6,7 @@ import Testing
 @Suite struct QRCodeTests {
     static let url = "https://efitest.tax.gov.me/ic/#/verify?iic=D6BE93B4322EA15ABA186ACF81E7F165&tin=12345678&crtd=2026-11-21T02:46:30%2B01:00&ord=1&bu=xx123xx123&cr=si747we972&sw=ss123ss123&prc=5.80"
 
-    @Test func pngDecodesBackToTheExactURL() throws {
+    @Test func pngDecodesBackToTheExactURL() async throws {
         let code = try QRCode(Self.url)
         let png = code.png()
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
@@ -16,7 +16,7 @@ import Testing
         let file = NSTemporaryDirectory() + "qr-\(UUID().uuidString).png"
         try png.write(to: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let run = try ExternalTools.run("zbarimg", ["--quiet", "--raw", file])
+        let run = try await ExternalTools.run("zbarimg", ["--quiet", "--raw", file])
         if run.status == 127 && !ExternalTools.required { return }
         #expect(run.status == 0, "\(run.output)")
         #expect(run.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == Self.url)

@@ -106,19 +106,19 @@ import Testing
         #expect((#expect(throws: LicenseError.self) { try license().token(signedWith: stranger) })?.code == .unknownKey)
     }
 
-    @Test func keysRoundTripThroughPEM() throws {
+    @Test func keysRoundTripThroughPEM() async throws {
         let restored = try Ed25519.PrivateKey(pem: Array(key.pem.utf8))
         #expect(restored.publicKey == key.publicKey)
         #expect(try Ed25519.PublicKey(pem: Array(key.publicKey.pem.utf8)) == key.publicKey)
         #expect(key.publicKey.keyID.count == 16)
         #expect(throws: LicenseError.self) { try Ed25519.PublicKey(pem: Array("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----".utf8)) }
-        let rsa = try TestRSAPublicKeyPEM()
+        let rsa = try await TestRSAPublicKeyPEM()
         #expect(throws: LicenseError.self) { try Ed25519.PublicKey(pem: rsa) }
     }
 
-    func TestRSAPublicKeyPEM() throws -> [UInt8] {
+    func TestRSAPublicKeyPEM() async throws -> [UInt8] {
         // Any non-Ed25519 public key: the RSA key of a minted certificate, exported by OpenSSL.
-        let run = try ExternalTools.run("openssl", ["x509", "-in", TestMaterial.certificate("taxpayer.pem"), "-noout", "-pubkey"])
+        let run = try await ExternalTools.run("openssl", ["x509", "-in", TestMaterial.certificate("taxpayer.pem"), "-noout", "-pubkey"])
         #expect(run.status == 0, "\(run.output)")
         return Array(run.standardOutput.utf8)
     }

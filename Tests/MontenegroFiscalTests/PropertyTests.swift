@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test(arguments: seeds)
-    func signedMessagesAreAlwaysSchemaValidAndVerify(seed: UInt64) throws {
+    func signedMessagesAreAlwaysSchemaValidAndVerify(seed: UInt64) async throws {
         var rng = SeededGenerator(seed: seed &+ 1000)
         let signer = MessageSigner(identity: TestMaterial.taxpayer, checksSchema: false)
         for index in 0..<Self.perSeed / 2 {
@@ -64,7 +64,7 @@ import Testing
             #expect(problems.isEmpty, "seed \(seed) #\(index): \(problems)")
             #expect(SignatureVerifier.verify(signed.message.soapEnvelope, trusting: [TestMaterial.rootCA], at: SampleInvoices.issuedAt.date).isValid)
             if index % 25 == 0 {
-                let run = try ExternalTools.xmlsecVerify(signed.message.soapEnvelope, rootElement: "RegisterInvoiceRequest", trustedPEM: TestMaterial.certificate("test-root-ca.pem"))
+                let run = try await ExternalTools.xmlsecVerify(signed.message.soapEnvelope, rootElement: "RegisterInvoiceRequest", trustedPEM: TestMaterial.certificate("test-root-ca.pem"))
                 if run.status != 127 || ExternalTools.required { #expect(run.status == 0, "\(run.output)") }
             }
         }

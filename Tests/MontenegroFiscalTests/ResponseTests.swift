@@ -44,12 +44,12 @@ import Testing
         #expect(committed == .invalid(SignatureFailure(code: .digestMismatch, message: "")))
     }
 
-    @Test func genuineResponsesVerifyWithXmlsec1() throws {
+    @Test func genuineResponsesVerifyWithXmlsec1() async throws {
         let file = try ExternalTools.temporaryFile(String(decoding: try response("RegisterInvoiceResponse.body-only.xml"), as: UTF8.self))
         defer { try? FileManager.default.removeItem(atPath: file) }
         let pem = try ExternalTools.temporaryFile(serviceCertificate.pem, suffix: ".pem")
         defer { try? FileManager.default.removeItem(atPath: pem) }
-        let run = try ExternalTools.run("xmlsec1", ["--verify", "--id-attr:Id", "https://efi.tax.gov.me/fs/schema:RegisterInvoiceResponse", "--pubkey-cert-pem", pem, "--enabled-key-data", "rsa,x509", file])
+        let run = try await ExternalTools.run("xmlsec1", ["--verify", "--id-attr:Id", "https://efi.tax.gov.me/fs/schema:RegisterInvoiceResponse", "--pubkey-cert-pem", pem, "--enabled-key-data", "rsa,x509", file])
         if run.status != 127 || ExternalTools.required { #expect(run.status == 0, "\(run.output)") }
     }
 

@@ -23,7 +23,7 @@ import Testing
         return result
     }
 
-    @Test func everyKindIsSchemaValidCanonicalAndVerifies() throws {
+    @Test func everyKindIsSchemaValidCanonicalAndVerifies() async throws {
         let all = try Self.messages()
         #expect(all.count == 18)
         for (name, message) in all {
@@ -31,7 +31,7 @@ import Testing
             #expect(SchemaValidator.shared.problems(in: message.xml).isEmpty, "\(name)")
             let file = try ExternalTools.temporaryFile(message.document)
             defer { try? FileManager.default.removeItem(atPath: file) }
-            let lint = try ExternalTools.run("xmllint", ["--nonet", "--noout", "--schema", TestMaterial.shared("efi-schema/eficg-fiscalization-service.libxml2.xsd"), file])
+            let lint = try await ExternalTools.run("xmllint", ["--nonet", "--noout", "--schema", TestMaterial.shared("efi-schema/eficg-fiscalization-service.libxml2.xsd"), file])
             if lint.status != 127 || ExternalTools.required {
                 #expect(lint.status == 0, "\(name): \(lint.output)")
             }
@@ -48,7 +48,7 @@ import Testing
             #expect(SignatureVerifier.verify(message.xml, trusting: [TestMaterial.rootCA], at: SampleInvoices.issuedAt.date).isValid, "\(name)")
             #expect(SignatureVerifier.verify(message.soapEnvelope, trusting: [TestMaterial.rootCA], at: SampleInvoices.issuedAt.date).isValid, "\(name)")
             for xml in [message.document, message.soapEnvelope] {
-                let run = try ExternalTools.xmlsecVerify(xml, rootElement: message.kind.requestElement, trustedPEM: Self.rootCA)
+                let run = try await ExternalTools.xmlsecVerify(xml, rootElement: message.kind.requestElement, trustedPEM: Self.rootCA)
                 if run.status != 127 || ExternalTools.required {
                     #expect(run.status == 0, "\(name): \(run.output)")
                 }
@@ -63,12 +63,12 @@ import Testing
         }
     }
 
-    @Test func tamperedMessagesFailVerification() throws {
+    @Test func tamperedMessagesFailVerification() async throws {
         let message = try signer.sign(SampleInvoices.cash(), header: header).message
         let tampered = message.xml.replacingOccurrences(of: "TotPrice=\"5.50\"", with: "TotPrice=\"0.50\"")
         #expect(tampered != message.xml)
         #expect(SignatureVerifier.verify(tampered, trusting: [TestMaterial.rootCA]) == .invalid(SignatureFailure(code: .digestMismatch, message: "")))
-        let run = try ExternalTools.xmlsecVerify(SOAPEnvelope.wrap(tampered), rootElement: "RegisterInvoiceRequest", trustedPEM: Self.rootCA)
+        let run = try await ExternalTools.xmlsecVerify(SOAPEnvelope.wrap(tampered), rootElement: "RegisterInvoiceRequest", trustedPEM: Self.rootCA)
         if run.status != 127 || ExternalTools.required {
             #expect(run.status != 0, "xmlsec1 must reject a tampered message")
         }
@@ -112,7 +112,7 @@ import Testing
         #expect(retry.message.xml.contains("SendDateTime=\"2026-11-21T12:00:00+01:00\""))
     }
 
-    @Test func escapesTextAndKeepsUnicode() throws {
+    @Test func escapesTextAndKeepsUnicode() async throws {
         var invoice = SampleInvoices.cash()
         invoice.items[0].name = "Čaj & \"kafa\" <mala> 😀"
         invoice.items[1].name = "C\u{30C}evapi"
@@ -124,7 +124,7 @@ import Testing
         let root = try #require(document.root)
         let canonical = try #require(document.canonical(root, excluding: root.child("Signature")))
         #expect(String(decoding: canonical, as: UTF8.self) == message.xml.replacingOccurrences(of: #"<Signature xmlns=.*</Signature>"#, with: "", options: .regularExpression))
-        let run = try ExternalTools.xmlsecVerify(message.document, rootElement: "RegisterInvoiceRequest", trustedPEM: Self.rootCA)
+        let run = try await ExternalTools.xmlsecVerify(message.document, rootElement: "RegisterInvoiceRequest", trustedPEM: Self.rootCA)
         if run.status != 127 || ExternalTools.required { #expect(run.status == 0, "\(run.output)") }
     }
 
