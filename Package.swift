@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "MontenegroFiscalTests", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalTesting", "CLibXML2"], swiftSettings: strict),
         .testTarget(
             name: "FiscalAdminTests",
-            dependencies: ["FiscalAdmin", "FiscalCore", "FiscalTesting", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["FiscalAdmin", "FiscalCore", "FiscalTesting", "FiscalConnector", "EFISimulator", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -24,6 +24,15 @@ public enum ExternalTools {
         return nil
     }
 
+    /// The path of one of this package's executables as built for the tests, if it was built.
+    public static func built(_ product: String) -> String? {
+        let candidates = [
+            Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent(product).path,
+            TestMaterial.packageRoot + "/.build/debug/" + product,
+        ].compactMap { $0 }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// Whether tests must fail (not skip) when a tool is missing: under CI.
     public static var required: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
 

@@ -9,48 +9,7 @@ import Testing
 /// `kill -9` of a real `fiscal-connector serve` process in the middle of a burst of invoices,
 /// then a restart: nothing lost, no ordinal duplicated or skipped, everything delivered once.
 @Suite(.serialized) struct CrashTests {
-    /// A running `fiscal-connector serve` child process.
-    final class ServeProcess: @unchecked Sendable {
-        let process = Process()
-        let port: Int
-
-        init(executable: String, config: String, environment: [String: String]) throws {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["serve", "--config", config, "--log-level", "notice"]
-            process.environment = environment
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            let lock = NSLock()
-            nonisolated(unsafe) var text = ""
-            errors.fileHandleForReading.readabilityHandler = { handle in
-                let chunk = String(decoding: handle.availableData, as: UTF8.self)
-                lock.withLock { text += chunk }
-            }
-            try process.run()
-            var found: Int?
-            for _ in 0..<600 where found == nil {
-                Thread.sleep(forTimeInterval: 0.05)
-                let log = lock.withLock { text }
-                if let range = log.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                    found = Int(log[range].split(separator: ":").last ?? "")
-                }
-                if !process.isRunning { break }
-            }
-            guard let found else {
-                process.terminate()
-                throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "serve did not start: \(lock.withLock { text })"])
-            }
-            port = found
-        }
-
-        func kill9() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    static var executable: String? { CommandLineTests.executable }
+    static var executable: String? { ExternalTools.built("fiscal-connector") }
 
     @Test(arguments: 1...3) func killDuringABurstLosesNothing(round: Int) async throws {
         guard let executable = Self.executable else {
@@ -65,7 +24,7 @@ import Testing
         let references = (0..<burst).map { "CRASH-\(round)-\($0)" }
 
         // Burst against the first process; kill it hard after a few answers.
-        var server = try await BlockingWorkers.shared.run { try ServeProcess(executable: executable, config: config, environment: environment) }
+        var server = try await BlockingWorkers.shared.run { try ConnectorProcess(executable: executable, config: config, environment: environment) }
         let answered = Counter()
         let victim = server
         let killer = Task {
@@ -88,7 +47,7 @@ import Testing
         print("crash round \(round): \(first.count) of \(burst) answered before kill -9")
 
         // Restart and send the whole burst again: answered references keep their IIC.
-        server = try await BlockingWorkers.shared.run { try ServeProcess(executable: executable, config: config, environment: environment) }
+        server = try await BlockingWorkers.shared.run { try ConnectorProcess(executable: executable, config: config, environment: environment) }
         defer { server.process.terminate() }
         var second: [String: String] = [:]
         for reference in references {

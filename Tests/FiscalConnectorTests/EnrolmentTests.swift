@@ -335,7 +335,7 @@ import Testing
     }
 
     @Test func commandLineEnrolsRefreshesAndFallsBackToTheCache() async throws {
-        guard let executable = CommandLineTests.executable else {
+        guard let executable = ExternalTools.built("fiscal-connector") else {
             #expect(!ExternalTools.required, "fiscal-connector was not built")
             return
         }

@@ -7,7 +7,7 @@ import Testing
 /// `fiscal-connector fiscalize` and friends as invoicing software runs them: a process, a file, an exit code.
 @Suite struct FiscalizeCommandTests {
     func run(_ arguments: [String], input: Data? = nil, environment: [String: String]) async throws -> (status: Int32, stdout: String, stderr: String)? {
-        guard let executable = CommandLineTests.executable else {
+        guard let executable = ExternalTools.built("fiscal-connector") else {
             #expect(!ExternalTools.required, "fiscal-connector was not built")
             return nil
         }

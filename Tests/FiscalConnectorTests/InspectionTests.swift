@@ -71,13 +71,7 @@ import Testing
 
 /// The built `fiscal-connector` executable, end to end.
 @Suite struct CommandLineTests {
-    static var executable: String? {
-        let candidates = [
-            Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("fiscal-connector").path,
-            TestMaterial.packageRoot + "/.build/debug/fiscal-connector",
-        ].compactMap { $0 }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var executable: String? { ExternalTools.built("fiscal-connector") }
 
     func run(_ arguments: [String], environment: [String: String] = ["FISCAL_TEST_PASSWORD": TestMaterial.password]) async throws -> (status: Int32, stdout: String, stderr: String)? {
         guard let executable = Self.executable else {
