@@ -1,6 +1,7 @@
 @testable import FiscalAdmin
 import FiscalCore
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct PasswordHasherTests {
@@ -170,5 +171,45 @@ extension Array where Element == UInt8 {
     func contains(subsequence: [UInt8]) -> Bool {
         guard subsequence.count <= count else { return false }
         return (0...(count - subsequence.count)).contains { Array(self[$0..<($0 + subsequence.count)]) == subsequence }
+    }
+}
+
+@Suite struct CPUGateTests {
+    @Test func runsAtMostTheLimitAtOnceAndRefusesBeyondTheQueue() async throws {
+        let gate = CPUGate(limit: 2, queueLimit: 1)
+        final class Counts: Sendable {
+            let running = Mutex(0), peak = Mutex(0)
+        }
+        let counts = Counts()
+        let release = DispatchSemaphore(value: 0)
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    do {
+                        try await gate.run {
+                            let now = counts.running.withLock { $0 += 1; return $0 }
+                            counts.peak.withLock { $0 = max($0, now) }
+                            release.wait()
+                            counts.running.withLock { $0 -= 1 }
+                        }
+                        return "ran"
+                    } catch let error as AdminError {
+                        return error.code.rawValue
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+            }
+            // Two run, one waits, the fourth is refused at once; then let them all finish.
+            var results: [String] = []
+            results.append(await group.next()!)
+            while counts.running.withLock({ $0 }) < 2 { try? await Task.sleep(for: .milliseconds(5)) }
+            for _ in 0..<3 { release.signal() }
+            for await result in group { results.append(result) }
+            return results
+        }
+        #expect(outcomes.first == "unavailable")
+        #expect(outcomes.filter { $0 == "ran" }.count == 3)
+        #expect(counts.peak.withLock { $0 } == 2)
     }
 }

@@ -27,7 +27,7 @@ import Testing
         let again = try AdminService(database: harness.test.database, masterKey: .generate(), licenseKey: harness.licenseKey)
         #expect(try await again.clients(integrator).isEmpty)
         let version = try harness.test.database.transactionBlocking { try $0.queryOne("SELECT MAX(version) AS v FROM schema_version")?.integer("v") }
-        #expect(version == 1)
+        #expect(version == 2)
     }
 
     @Test(arguments: engines) func signUpValidatesAndRefusesDuplicates(engine: StoreEngine) async throws {
@@ -179,7 +179,11 @@ import Testing
         let license = try await service.issueLicense(integrator, deviceID: device.id, Fields(["environments": "test"]))
         let verified = try License.verify(license.token, trustedKeys: [harness.licenseKey.publicKey])
         #expect(verified.tin == "12345678" && verified.device == "cc123cc123" && verified.businessUnit == "bb123bb123" && verified.environments == ["test"])
+        await expectError(.invalid, field: "expires") {
+            _ = try await service.renewLicense(integrator, id: license.id, Fields(["expires": FiscalDate(harness.clock.now).adding(days: 30).description]))
+        }
         let renewed = try await service.renewLicense(integrator, id: license.id, Fields(["environments": "test,production"]))
+        #expect(renewed.expires == license.expires.adding(days: 366))
         let details = try await service.deviceDetails(integrator, id: device.id)
         #expect(details.licenses.map(\.id) == [renewed.id, license.id])
         #expect(details.licenses[1].revokedAt != nil)
@@ -278,6 +282,8 @@ import Testing
         await expectError(.unauthenticated) { _ = try await service.enrol(token: "fdt_wrong", publicKey: key.publicKey.base64) }
         await expectError(.invalid, field: "public_key") { _ = try await service.enrol(token: token, publicKey: "AAAA") }
         let first = try await service.enrol(token: token, publicKey: key.publicKey.base64)
+        // The token enrols one key only: someone who learns it later gets nothing sealed to theirs.
+        await expectError(.conflict) { _ = try await service.enrol(token: token, publicKey: DeviceEnvelope.PrivateKey.generate().publicKey.base64) }
         #expect(first.certificate == nil && first.licenseToken == nil && first.environment == "test")
         _ = try await service.uploadCertificate(integrator, clientID: client.id, pkcs12: try TestMaterial.bytes(TestMaterial.certificate("taxpayer-modern.p12")), password: TestMaterial.password)
         let second = try await service.profile(token: token)

@@ -126,11 +126,22 @@ import Testing
         let toml = try String(contentsOfFile: config, encoding: .utf8)
         #expect(toml.contains("environment = \"production\"") && toml.contains("maintainer_code = \"mm123mm123\"") && toml.contains("listen = \"127.0.0.1:0\""))
 
+        // Revoking the license in fiscal-admin stops the running connector from issuing.
+        let details2 = try Self.json(try await api.send("GET", "/api/v1/devices/\(deviceID)"))
+        let active = try #require((details2["licenses"] as? [[String: Any]])?.first { $0["status"] as? String == "active" })
+        let licenseID = try #require((active["license"] as? [String: Any])?["id"] as? String)
+        #expect(try await api.send("POST", "/api/v1/licenses/\(licenseID)/revoke").status == 200)
+        let suspended = try await Self.eventually(30) {
+            let answer = try await local.send("POST", "/v1/invoices", body: ConnectorHarness.invoiceJSON(reference: "E2E-AFTER-REVOKE-\(UUID().uuidString.prefix(6))"), contentType: "application/json")
+            return answer.status == 403 && (answer.json?["error"] as? [String: Any])?["code"] as? String == "suspended"
+        }
+        #expect(suspended, "the connector refuses invoices once its license is revoked")
+
         // The dashboard shows the device in production, and the audit log has the story.
         let log = try #require(try await api.send("GET", "/api/v1/audit").jsonArray)
         let actions = Set(log.compactMap { $0["action"] as? String })
         for action in ["organization.sign_up", "client.create", "business_unit.create", "device.create", "license.issue", "certificate.upload", "device.enrolment_token",
-                       "device.enrol", "device.update", "device.switch_environment"] {
+                       "device.enrol", "device.update", "device.switch_environment", "license.revoke"] {
             #expect(actions.contains(action), "audit has \(action)")
         }
         let web = WebClient(base: admin.base)

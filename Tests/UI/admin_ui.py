@@ -13,6 +13,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def main() -> int:
@@ -40,6 +42,12 @@ def main() -> int:
             field.clear()
             field.send_keys(value)
 
+    def navigate(action) -> None:
+        """Runs a submit or a click and waits until the browser has left the page it was on."""
+        page = browser.find_element(By.TAG_NAME, "html")
+        action()
+        WebDriverWait(browser, 15).until(expected_conditions.staleness_of(page))
+
     def notice() -> str:
         found = browser.find_elements(By.CSS_SELECTOR, "p.notice")
         return found[0].text if found else ""
@@ -49,50 +57,50 @@ def main() -> int:
         expect("/signin" in browser.current_url, "signed-out visitors are sent to the sign-in page")
         form = browser.find_element(By.CSS_SELECTOR, "form[action='/signin']")
         fill(form, {"email": args.email, "password": args.password})
-        form.submit()
+        navigate(form.submit)
         expect(browser.find_element(By.TAG_NAME, "h1").text == "Dashboard", "sign in shows the dashboard")
 
-        browser.find_element(By.LINK_TEXT, "Clients").click()
+        navigate(browser.find_element(By.LINK_TEXT, "Clients").click)
         form = browser.find_element(By.ID, "new-client")
         fill(form, {"name": "Kafana Lovćen d.o.o.", "tin": "12345678", "address": "Njegoševa 12", "town": "Cetinje", "vat_number": "30/31-00001-2"})
         form.find_element(By.ID, "in_vat").click()
-        form.submit()
+        navigate(form.submit)
         expect(notice() == "Client created." and browser.find_element(By.TAG_NAME, "h1").text == "Kafana Lovćen d.o.o.", "the new client's page opens")
 
         form = browser.find_element(By.ID, "new-unit")
         fill(form, {"code": "bb123bb123", "name": "Kafana Cetinje"})
-        form.submit()
+        navigate(form.submit)
         expect(notice() == "Business unit added.", "a business unit is added")
 
         form = browser.find_element(By.ID, "upload-certificate")
         form.find_element(By.NAME, "certificate").send_keys(args.certificate)
         fill(form, {"password": "wrong password"})
-        form.submit()
+        navigate(form.submit)
         expect("password" in browser.find_element(By.ID, "error").text.lower(), "a wrong certificate password is refused by name")
         form = browser.find_element(By.ID, "upload-certificate")
         form.find_element(By.NAME, "certificate").send_keys(args.certificate)
         fill(form, {"password": args.certificate_password})
-        form.submit()
+        navigate(form.submit)
         expect(notice() == "Certificate uploaded and sealed.", "the certificate is uploaded")
 
         form = browser.find_element(By.ID, "new-device")
         fill(form, {"internal_id": "1", "tcr_code": "cc123cc123", "software_code": "ss123ss123", "maintainer_code": "mm123mm123", "operator_code": "oo123oo123"})
-        form.submit()
+        navigate(form.submit)
         expect(notice() == "Device added.", "a device is added")
         expect(browser.find_element(By.ID, "environment").text == "test", "a new device is in test")
         switch = browser.find_element(By.ID, "switch")
         expect(not switch.find_element(By.TAG_NAME, "button").is_enabled(), "the switch is disabled while the checklist is red")
 
-        browser.find_element(By.ID, "issue-license").submit()
+        navigate(browser.find_element(By.ID, "issue-license").submit)
         expect(notice() == "License issued.", "a license is issued")
         rows = browser.find_elements(By.CSS_SELECTOR, "#checklist td.failed")
         expect(not rows, "the checklist is green")
         switch = browser.find_element(By.ID, "switch")
         fill(switch, {"confirm": "cc123cc123"})
-        switch.submit()
+        navigate(switch.submit)
         expect(browser.find_element(By.ID, "environment").text == "production", "the device is switched to production")
 
-        browser.find_element(By.LINK_TEXT, "Dashboard").click()
+        navigate(browser.find_element(By.LINK_TEXT, "Dashboard").click)
         expect("production" in browser.find_element(By.ID, "devices").text, "the dashboard lists the device in production")
         browser.save_screenshot(args.screenshot)
         print("\n".join("ok - " + step for step in steps))

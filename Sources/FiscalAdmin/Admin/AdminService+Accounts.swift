@@ -27,7 +27,10 @@ extension AdminService {
         let company = kind == .client ? try ClientDetails(fields) : nil
         let person = try fields.text(kind == .client ? "contact" : "name", "your name", limit: 100)!
         let email = try fields.email()
-        let hash = try hasher.hash(fields.values["password"] ?? "")
+        let password = fields.values["password"] ?? ""
+        try PasswordHasher.checkStrength(password)
+        let hasher = self.hasher
+        let hash = try await gate.run { try hasher.hash(password) }
         let now = now()
         return try await transaction { connection in
             try self.requireFreeEmail(connection, email)
@@ -76,7 +79,7 @@ extension AdminService {
         let hasher = self.hasher
         // scrypt takes a tenth of a second of CPU: never on Swift concurrency's threads. An unknown
         // account costs the same, so timing does not tell which addresses have accounts.
-        let matches = await BlockingWorkers.shared.run { () -> Bool in
+        let matches = try await gate.run { () -> Bool in
             guard let found else {
                 _ = hasher.verify(password, against: Self.decoyHash)
                 return false
@@ -88,7 +91,7 @@ extension AdminService {
             throw AdminError(.unauthenticated, field: "password", "the email address or the password is wrong")
         }
         throttle.withLock { throttle in keys.forEach { throttle.recordSuccess(for: $0) } }
-        let rehash = hasher.needsRehash(found.1) ? try? hasher.hash(password) : nil
+        let rehash = hasher.needsRehash(found.1) ? try? await gate.run { try hasher.hash(password) } : nil
         let token = Self.newSecret(prefix: "fs_"), csrf = Self.newSecret(prefix: "")
         let expires = started.addingTimeInterval(settings.sessionLifetime)
         let principal = try await transaction { connection in
@@ -138,12 +141,12 @@ extension AdminService {
         let current = fields.values["current_password"] ?? ""
         let newPassword = fields.values["new_password"] ?? ""
         try PasswordHasher.checkStrength(newPassword, field: "new_password")
-        let hash = try hasher.hash(newPassword)
+        let hasher = self.hasher
+        let hash = try await gate.run { try hasher.hash(newPassword) }
         let stored = try await transaction { connection in
             try connection.queryOne("SELECT password_hash FROM account WHERE id = ?", [.text(principal.accountID)])?.text("password_hash") ?? ""
         }
-        let hasher = self.hasher
-        guard await BlockingWorkers.shared.run({ hasher.verify(current, against: stored) }) else {
+        guard try await gate.run({ hasher.verify(current, against: stored) }) else {
             throw AdminError.invalid("current_password", "current_password is wrong: enter the password you signed in with")
         }
         try await transaction { connection in
@@ -213,7 +216,10 @@ extension AdminService {
         guard let role = Role(rawValue: roleText) else {
             throw AdminError.invalid("role", "role '\(roleText)' is not one of integrator-admin, client-admin, client-viewer")
         }
-        let hash = try hasher.hash(fields.values["password"] ?? "")
+        let password = fields.values["password"] ?? ""
+        try PasswordHasher.checkStrength(password)
+        let hasher = self.hasher
+        let hash = try await gate.run { try hasher.hash(password) }
         let now = now()
         return try await transaction { connection in
             let organization = try self.visibleOrganization(connection, principal, organizationID)

@@ -12,7 +12,7 @@ extension AdminService {
         }
         let identity: SigningIdentity
         do {
-            identity = try SigningIdentity(pkcs12: pkcs12, password: password, source: "the uploaded file")
+            identity = try await gate.run { try SigningIdentity(pkcs12: pkcs12, password: password, source: "the uploaded file") }
         } catch let error as CertificateError {
             throw AdminError.invalid(error.code == .wrongPassword ? "password" : "certificate", error.message)
         }

@@ -142,7 +142,10 @@ extension AdminService {
                 try self.audit(connection, principal, organization: before.clientID, action: "client.set_administrator", entity: "organization", id: before.clientID,
                                before: clientBefore, after: try self.organization(connection, before.clientID))
             }
-            try connection.query("UPDATE invitation SET state = ?, decided_at = ? WHERE id = ?", [.text(accept ? "accepted" : "declined"), SQLValue(now), .text(id)])
+            guard !(try connection.query("UPDATE invitation SET state = ?, decided_at = ? WHERE id = ? AND state = 'pending' RETURNING id",
+                                         [.text(accept ? "accepted" : "declined"), SQLValue(now), .text(id)]).isEmpty) else {
+                throw AdminError(.conflict, "the invitation was answered in the meantime")
+            }
             let after = try self.invitation(connection, id)
             try self.audit(connection, principal, organization: before.clientID, action: accept ? "invitation.accept" : "invitation.decline", entity: "invitation", id: id,
                            before: before, after: after)
@@ -200,8 +203,10 @@ extension AdminService {
     /// An organisation the caller belongs to or (as integrator) administers; anything else is
     /// "not found", so that ids of other tenants reveal nothing.
     func visibleOrganization(_ connection: any SQLConnection, _ principal: Principal, _ id: String) throws -> Organization {
-        guard let organization = try? organization(connection, id),
-              organization.id == principal.organizationID || (principal.isIntegrator && organization.administratorID == principal.organizationID)
+        let found: Organization
+        do { found = try self.organization(connection, id) } catch let error as AdminError where error.code == .notFound { throw AdminError.notFound("organisation", id) }
+        let organization = found
+        guard organization.id == principal.organizationID || (principal.isIntegrator && organization.administratorID == principal.organizationID)
         else { throw AdminError.notFound("organisation", id) }
         return organization
     }

@@ -183,7 +183,13 @@ extension AdminService {
             guard old.revokedAt == nil else { throw AdminError(.conflict, "license \(id) was revoked: issue a new one instead") }
             var terms = fields
             if terms.optional("environments") == nil { terms.values["environments"] = old.environments.joined(separator: ",") }
+            // Renewing extends from the old expiry, never shortens.
+            let from = max(FiscalDate(self.now()), old.expires)
+            if terms.optional("expires") == nil { terms.values["expires"] = from.adding(days: self.settings.licenseDays).description }
             let (environments, expires) = try self.licenseTerms(terms)
+            guard expires >= old.expires else {
+                throw AdminError.invalid("expires", "expires \(expires) is before the license's current expiry \(old.expires): a renewal extends it")
+            }
             let device = try self.device(connection, principal, old.deviceID)
             return try self.issue(connection, principal, device, environments: environments, expires: expires, action: "license.renew")
         }
@@ -221,7 +227,7 @@ extension AdminService {
         guard let text = fields.optional("expires") else { return (environments, today.adding(days: settings.licenseDays)) }
         guard let expires = FiscalDate(text) else { throw .invalid("expires", "expires '\(text)' is not a date such as 2027-12-31") }
         guard expires >= today else { throw .invalid("expires", "expires \(text) is in the past: choose a later day") }
-        guard today.days(until: expires) <= 3 * 366 else { throw .invalid("expires", "expires \(text) is more than three years away: renew instead") }
+        guard today.days(until: expires) <= 4 * 366 else { throw .invalid("expires", "expires \(text) is more than three years away: renew instead") }
         return (environments, expires)
     }
 
@@ -230,6 +236,8 @@ extension AdminService {
         guard let tcr = device.tcrCode else {
             throw AdminError.invalid("tcr_code", "device \(device.internalID) has no TCR code yet: enter the code the tax authority's portal issued, then license it")
         }
+        // Take the device's row first, so that two issues for one device (on PostgreSQL) take turns.
+        try connection.query("UPDATE device SET id = id WHERE id = ?", [.text(device.id)])
         let client = try organization(connection, device.clientID)
         let today = FiscalDate(now())
         // One license per device: a new one replaces whatever the device held.

@@ -19,7 +19,7 @@ extension AdminService {
     }
 
     /// A connector enrols with its token and the public key its certificate will be sealed to.
-    /// Enrolling again with the same token replaces the key (a reinstalled connector).
+    /// A token enrols once; a reinstalled connector needs a new token.
     public func enrol(token: String, publicKey: String) async throws -> DeviceProfile {
         let key: DeviceEnvelope.PublicKey
         do { key = try DeviceEnvelope.PublicKey(base64: publicKey) } catch {
@@ -28,7 +28,12 @@ extension AdminService {
         let now = now()
         return try await transaction { connection in
             let before = try self.enrolledDevice(connection, token: token)
-            try connection.query("UPDATE device SET device_key = ?, enrolled_at = ? WHERE id = ?", [.text(key.base64), SQLValue(now), .text(before.id)])
+            // A token enrols one key: whoever learns it later cannot have the certificate sealed to a key of theirs.
+            let taken = try connection.query("UPDATE device SET device_key = ?, enrolled_at = ? WHERE id = ? AND device_key IS NULL RETURNING id",
+                                             [.text(key.base64), SQLValue(now), .text(before.id)]).isEmpty
+            guard !taken else {
+                throw AdminError(.conflict, "this enrolment token was already used by a connector: to enrol this device again, create a new enrolment token on its page")
+            }
             let after = try self.device(connection, before.id)
             try self.audit(connection, "device \(before.id)", actorID: nil, organization: before.clientID, action: "device.enrol", entity: "device", id: before.id,
                            before: before, after: after)

@@ -44,6 +44,8 @@ public final class AdminService: Sendable {
     /// The clock (tests pass their own).
     public let now: @Sendable () -> Date
     let throttle: Mutex<SignInThrottle>
+    /// Bounds the CPU- and memory-heavy work (scrypt, PKCS#12) that anyone can trigger.
+    let gate = CPUGate(limit: ProcessInfo.processInfo.activeProcessorCount)
 
     /// Opens the service on a migrated store.
     public init(database: any SQLDatabase, masterKey: MasterKey, licenseKey: Ed25519.PrivateKey, settings: Settings = Settings(),
@@ -204,7 +206,8 @@ public struct Fields: Sendable {
     public func email(_ name: String = "email") throws(AdminError) -> String {
         let value = try required(name, "an email address").lowercased()
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard value.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !value.contains(where: { $0.isWhitespace }) else {
+        guard value.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !value.contains(where: { $0.isWhitespace }),
+              !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .invalid(name, "\(name) '\(value)' is not an email address such as ana@example.me")
         }
         return value

@@ -352,7 +352,9 @@ extension AdminServer {
 
     /// A local path to go back to: never another site (`//host`, `https:`).
     static func safePath(_ value: String?) -> String? {
-        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"), !value.contains(":"), value.count < 300 else { return nil }
+        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), value.count < 300,
+              value.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value != 0x7F && $0 != "\\" && $0 != ":" })
+        else { return nil }
         return value
     }
 

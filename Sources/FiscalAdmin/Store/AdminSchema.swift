@@ -149,6 +149,10 @@ enum AdminSchema {
             );
             CREATE INDEX audit_organization ON audit(organization_id);
             """,
+            """
+            CREATE UNIQUE INDEX device_client_tcr ON device(client_id, tcr_code) WHERE tcr_code IS NOT NULL;
+            CREATE UNIQUE INDEX invitation_pending ON invitation(client_id, integrator_id) WHERE state = 'pending';
+            """,
         ]
     }
 
@@ -156,9 +160,9 @@ enum AdminSchema {
     static func migrate(_ database: any SQLDatabase) throws {
         let migrations = migrations(database.dialect)
         try database.transactionBlocking { connection in
+            // Two servers starting at once against one PostgreSQL database take turns from here.
+            if database.dialect == .postgres { try connection.script("SELECT pg_advisory_xact_lock(7302846201)") }
             try connection.script("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            // Two servers starting at once against one PostgreSQL database take turns here.
-            if database.dialect == .postgres { try connection.script("LOCK TABLE schema_version IN EXCLUSIVE MODE") }
             let applied = try connection.queryOne("SELECT MAX(version) AS version FROM schema_version")?.optionalInteger("version") ?? 0
             guard applied <= migrations.count else {
                 throw StoreError(.corrupt, "the database is at schema version \(applied), this fiscal-admin knows \(migrations.count): run the newer fiscal-admin it was upgraded by")

@@ -117,8 +117,9 @@ public final class PostgresDatabase: SQLDatabase, @unchecked Sendable {
     }
 
     static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
+        guard var components = URLComponents(string: url), components.scheme?.hasPrefix("postgres") == true else { return "the configured server" }
+        if components.password != nil { components.password = "***" }
+        components.queryItems = components.queryItems?.map { $0.name.lowercased() == "password" ? URLQueryItem(name: $0.name, value: "***") : $0 }
         return components.string ?? "the configured server"
     }
 
@@ -184,7 +185,7 @@ public final class PostgresDatabase: SQLDatabase, @unchecked Sendable {
                 switch state {
                 case "23505": throw StoreError(.conflict, "a record with the same key exists (\(constraint ?? "unique key"))", constraint: constraint)
                 case "23503", "23502", "23514": throw StoreError(.constraint, "the database refused the change: \(text)", constraint: constraint)
-                case let code where code.hasPrefix("08") || code.hasPrefix("57") || code.hasPrefix("53") || code.isEmpty:
+                case let code where code.hasPrefix("08") || code.hasPrefix("57") || code.hasPrefix("53") || code.hasPrefix("40") || code.isEmpty:
                     throw StoreError(.unavailable, "PostgreSQL: \(text)")
                 default: throw StoreError(.corrupt, "PostgreSQL (\(state)): \(text)")
                 }

@@ -1,4 +1,3 @@
-internal import COpenSSL
 public import FiscalCore
 public import Foundation
 
@@ -68,7 +67,7 @@ public struct MasterKey: Sendable {
         var generator = SystemRandomNumberGenerator()
         let nonce = (0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let aad = Array(context.utf8)
-        guard let (ciphertext, tag) = Self.gcm(encrypt: true, key: bytes, nonce: nonce, aad: aad, input: plaintext, tag: nil) else {
+        guard let (ciphertext, tag) = AESGCM.run(encrypt: true, key: bytes, nonce: nonce, aad: aad, input: plaintext, tag: nil) else {
             fatalError("AES-256-GCM encryption failed in OpenSSL")
         }
         return Self.magic + idBytes + nonce + ciphertext + tag
@@ -87,43 +86,10 @@ public struct MasterKey: Sendable {
         let nonce = Array(sealed[12..<24])
         let ciphertext = Array(sealed[header..<(sealed.count - 16)])
         let tag = Array(sealed.suffix(16))
-        guard let (plaintext, _) = Self.gcm(encrypt: false, key: bytes, nonce: nonce, aad: Array(context.utf8), input: ciphertext, tag: tag) else {
+        guard let (plaintext, _) = AESGCM.run(encrypt: false, key: bytes, nonce: nonce, aad: Array(context.utf8), input: ciphertext, tag: tag) else {
             throw VaultError(.corrupt, "the secret for \(context) does not decrypt: it was altered or belongs to another record")
         }
         return plaintext
-    }
-
-    private static func gcm(encrypt: Bool, key: [UInt8], nonce: [UInt8], aad: [UInt8], input: [UInt8], tag: [UInt8]?) -> ([UInt8], [UInt8])? {
-        guard let context = EVP_CIPHER_CTX_new() else { return nil }
-        defer { EVP_CIPHER_CTX_free(context) }
-        let mode: Int32 = encrypt ? 1 : 0
-        guard EVP_CipherInit_ex(context, EVP_aes_256_gcm(), nil, key, nonce, mode) == 1 else { return nil }
-        var length: Int32 = 0
-        if !aad.isEmpty {
-            guard EVP_CipherUpdate(context, nil, &length, aad, Int32(aad.count)) == 1 else { return nil }
-        }
-        var output = [UInt8](repeating: 0, count: input.count + 16)
-        var written: Int32 = 0
-        if !input.isEmpty {
-            guard EVP_CipherUpdate(context, &output, &written, input, Int32(input.count)) == 1 else { return nil }
-        }
-        if var expected = tag {
-            guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, 16, &expected) == 1 else { return nil }
-        }
-        var final: Int32 = 0
-        let finished = output.withUnsafeMutableBufferPointer { buffer in
-            EVP_CipherFinal_ex(context, buffer.baseAddress! + Int(written), &final)
-        }
-        guard finished == 1 else {
-            ERR_clear_error()
-            return nil
-        }
-        output.removeSubrange(Int(written + final)...)
-        var producedTag = [UInt8](repeating: 0, count: 16)
-        if encrypt {
-            guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_GET_TAG, 16, &producedTag) == 1 else { return nil }
-        }
-        return (output, producedTag)
     }
 }
 

@@ -31,7 +31,12 @@ public enum LocalAPI {
             let encoding: InvoiceInput.Encoding = request.headers[.contentType]?.lowercased().contains("windows-1250") == true ? .windows1250 : .utf8
             let result: FiscalizationResult
             switch Result(catching: { () throws(ValidationError) -> InvoiceRequest in try InvoiceInput.parse(body, format: format, encoding: encoding) }) {
-            case .success(let invoice): result = await connectors.current.fiscalize(invoice)
+            case .success(let invoice):
+                if let reason = connectors.suspension {
+                    result = .suspended(reason, reference: invoice.reference)
+                } else {
+                    result = await connectors.current.fiscalize(invoice)
+                }
             case .failure(let error): result = .invalid(error, reference: nil)
             }
             return json(result, status: status(for: result))
@@ -67,6 +72,7 @@ public enum LocalAPI {
             guard let operation = CashDepositOperation(rawValue: (deposit.operation ?? "INITIAL").uppercased()) else {
                 return problem(.unprocessableContent, "invalid_input", "operation '\(deposit.operation ?? "")' is neither INITIAL nor WITHDRAW")
             }
+            if let reason = connectors.suspension { return json(FiscalizationResult.suspended(reason, reference: deposit.reference), status: .forbidden) }
             let result = await connectors.current.deposit(amount: deposit.amount, operation: operation, reference: deposit.reference)
             return json(result, status: status(for: result))
         }
@@ -95,6 +101,7 @@ public enum LocalAPI {
         case .rejected:
             switch result.error?.code {
             case "reference_conflict": .conflict
+            case "suspended": .forbidden
             case "in_progress": .serviceUnavailable
             case "internal", "journal": .internalServerError
             default: .unprocessableContent

@@ -62,7 +62,11 @@ public final class ProfileRefreshService: Service {
             logger.debug("The profile is unchanged.", metadata: ["revision": "\(revision.prefix(12))"])
         case .cached:
             logger.warning("\(outcome.warning ?? "")")
-        case .refused, .failed:
+        case .refused:
+            // The admin server no longer knows this device's token (replaced, or the device retired).
+            logger.error("\(outcome.warning ?? "")")
+            connectors.suspend("fiscal-admin no longer accepts this device (its enrolment token was replaced or the device retired): new invoices are refused; enrol again with a new token")
+        case .failed:
             logger.error("\(outcome.warning ?? "")")
         }
         await switchIfNeeded()
@@ -93,6 +97,12 @@ public final class ProfileRefreshService: Service {
                 "endpoint": "\(next.configuration.taxAuthority.url)",
             ])
         case .failure(let error):
+            // A profile without a license means fiscal-admin revoked it (or let it lapse): stop issuing.
+            if (try? ConnectorConfiguration.load(path: path))?.license.token == nil {
+                connectors.suspend("fiscal-admin revoked this device's license: new invoices are refused until the integrator issues a new one")
+                logger.error("The device's license was revoked: new invoices are refused; pending documents are still delivered.", metadata: ["revision": "\(record.revision.prefix(12))"])
+                return
+            }
             logger.error("The new configuration cannot be used; the previous one stays in use.", metadata: ["revision": "\(record.revision.prefix(12))", "reason": "\(error)"])
         }
     }

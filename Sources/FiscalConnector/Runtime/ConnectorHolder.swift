@@ -12,6 +12,7 @@ public final class ConnectorHolder: Sendable {
     private struct State {
         var current: Connector
         var retired: [Connector] = []
+        var suspension: String?
     }
 
     private let state: Mutex<State>
@@ -36,7 +37,18 @@ public final class ConnectorHolder: Sendable {
                 state.retired.append(previous)
             }
             state.current = next
+            state.suspension = nil
         }
+    }
+
+    /// Why new invoices and deposits are refused, when fiscal-admin withdrew this device's
+    /// authorization (license revoked, device retired, token replaced); pending documents are
+    /// still delivered. `nil` while the device may issue.
+    public var suspension: String? { state.withLock { $0.suspension } }
+
+    /// Refuses new invoices and deposits until a usable configuration replaces the current one.
+    public func suspend(_ reason: String) {
+        state.withLock { $0.suspension = reason }
     }
 
     /// The connectors whose pending documents are delivered: the current one first.

@@ -98,6 +98,11 @@ public struct FiscalizationResult: Sendable, Codable, Equatable {
         ))
     }
 
+    /// A refusal because fiscal-admin suspended the device (nothing issued).
+    public static func suspended(_ reason: String, reference: String?) -> FiscalizationResult {
+        FiscalizationResult(status: .rejected, reference: reference, error: Problem(code: "suspended", message: reason, field: nil, issues: []))
+    }
+
     /// Error codes that mean "outcome unknown" rather than "refused": nothing may be printed, and
     /// the same reference may (and should) be sent again.
     public static let unknownOutcomeCodes: Set<String> = ["internal", "journal", "in_progress"]

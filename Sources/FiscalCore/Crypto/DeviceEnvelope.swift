@@ -128,7 +128,7 @@ public enum DeviceEnvelope {
         defer { cleanse(&secret); cleanse(&key) }
         var generator = SystemRandomNumberGenerator()
         let nonce = (0..<nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        guard let (ciphertext, tag) = gcm(encrypt: true, key: key, nonce: nonce, aad: Array(context.utf8), input: plaintext, tag: nil) else {
+        guard let (ciphertext, tag) = AESGCM.run(encrypt: true, key: key, nonce: nonce, aad: Array(context.utf8), input: plaintext, tag: nil) else {
             preconditionFailure("AES-256-GCM encryption failed in OpenSSL: \(OpenSSL.drainErrors().map(\.text))")
         }
         return magic + ephemeralPublic + nonce + ciphertext + tag
@@ -151,7 +151,7 @@ public enum DeviceEnvelope {
             throw failure
         }
         defer { cleanse(&aesKey) }
-        guard let (plaintext, _) = gcm(encrypt: false, key: aesKey, nonce: nonce, aad: Array(context.utf8), input: ciphertext, tag: tag) else {
+        guard let (plaintext, _) = AESGCM.run(encrypt: false, key: aesKey, nonce: nonce, aad: Array(context.utf8), input: ciphertext, tag: tag) else {
             throw failure
         }
         return plaintext
@@ -251,57 +251,6 @@ public enum DeviceEnvelope {
     /// A C string with static storage, so a pointer to it stays valid inside an OSSL_PARAM.
     private static func cName(_ name: StaticString) -> UnsafePointer<CChar> {
         UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
-    }
-
-    /// AES-256-GCM; nil (error queue cleared) on any failure, including a tag that does not verify.
-    private static func gcm(encrypt: Bool, key: [UInt8], nonce: [UInt8], aad: [UInt8], input: [UInt8], tag: [UInt8]?) -> ([UInt8], [UInt8])? {
-        guard let ctx = EVP_CIPHER_CTX_new() else {
-            ERR_clear_error()
-            return nil
-        }
-        defer { EVP_CIPHER_CTX_free(ctx) }
-        let result = gcm(ctx, encrypt: encrypt, key: key, nonce: nonce, aad: aad, input: input, tag: tag)
-        if result == nil { ERR_clear_error() }
-        return result
-    }
-
-    private static func gcm(_ ctx: OpaquePointer, encrypt: Bool, key: [UInt8], nonce: [UInt8], aad: [UInt8], input: [UInt8], tag: [UInt8]?) -> ([UInt8], [UInt8])? {
-        guard key.count == keyLength, nonce.count == nonceLength,
-              EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nil, key, nonce, encrypt ? 1 : 0) == 1 else { return nil }
-        // EVP takes Int32 lengths: feed large inputs in chunks.
-        let chunk = 1 << 20
-        var length: Int32 = 0
-        for start in stride(from: 0, to: aad.count, by: chunk) {
-            let ok = aad.withUnsafeBufferPointer { buffer in
-                EVP_CipherUpdate(ctx, nil, &length, buffer.baseAddress! + start, Int32(min(chunk, aad.count - start)))
-            }
-            guard ok == 1 else { return nil }
-        }
-        var output = [UInt8](repeating: 0, count: input.count + 16)
-        var written = 0
-        for start in stride(from: 0, to: input.count, by: chunk) {
-            var produced: Int32 = 0
-            let ok = input.withUnsafeBufferPointer { source in
-                output.withUnsafeMutableBufferPointer { target in
-                    EVP_CipherUpdate(ctx, target.baseAddress! + written, &produced, source.baseAddress! + start, Int32(min(chunk, input.count - start)))
-                }
-            }
-            guard ok == 1 else { return nil }
-            written += Int(produced)
-        }
-        if var expected = tag {
-            guard expected.count == tagLength,
-                  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, Int32(tagLength), &expected) == 1 else { return nil }
-        }
-        var final: Int32 = 0
-        let finished = output.withUnsafeMutableBufferPointer { EVP_CipherFinal_ex(ctx, $0.baseAddress! + written, &final) }
-        guard finished == 1 else { return nil }
-        output.removeSubrange((written + Int(final))...)
-        var producedTag = [UInt8](repeating: 0, count: tagLength)
-        if encrypt {
-            guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, Int32(tagLength), &producedTag) == 1 else { return nil }
-        }
-        return (output, producedTag)
     }
 
     /// Overwrites key material before its memory is released (best effort: Swift may have copied it).
