@@ -32,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-url"), help: "The address connectors and people reach this server at (shown in enrolment commands).") var publicURL: String?
     @Option(name: .customLong("refresh-seconds"), help: "How often connectors refresh their profile and report.") var refreshSeconds: Int = 300
     @Flag(name: .customLong("secure-cookies"), help: "Mark session cookies Secure (serve over HTTPS, e.g. behind a TLS proxy).") var secureCookies = false
+    @Flag(name: .customLong("trust-proxy"), help: "Behind a reverse proxy: throttle sign-ins by the client address in X-Forwarded-For.") var trustProxy = false
 
     func run() async throws {
         var setup = AdminSetup()
@@ -60,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "fiscal-admin")
         logger.logLevel = .info
         let url = publicURL ?? "http://\(host):\(port)"
-        let server = try AdminServer(service: opened.service, publicURL: url, secureCookies: secureCookies)
+        let server = try AdminServer(service: opened.service, publicURL: url, secureCookies: secureCookies, trustProxy: trustProxy)
         let application = server.application(host: host, port: port, logger: logger) { bound in
             say("fiscal-admin: serving on http://\(host):\(bound) (sign in at \(url)/signin)")
         }

@@ -69,6 +69,14 @@ import Testing
         await expectError(.unauthenticated) { _ = try await service.signIn(email: "ana@integrator.me", password: AdminHarness.password, address: "10.0.0.1") }
         _ = try await service.signIn(email: "ana@integrator.me", password: "another long passphrase", address: "10.0.0.1")
         #expect(try await service.auditLog(first.principal).contains { $0.action == "account.change_password" && $0.after == nil })
+        // Signing in to one's own account does not reset the failures an address made against others.
+        _ = try await harness.integrator(email: "mine@integrator.me")
+        for _ in 0..<4 {
+            await expectError(.unauthenticated) { _ = try await service.signIn(email: "ana@integrator.me", password: "guess guess guess", address: "10.9.9.9") }
+        }
+        _ = try await service.signIn(email: "mine@integrator.me", password: AdminHarness.password, address: "10.9.9.9")
+        await expectError(.unauthenticated) { _ = try await service.signIn(email: "ana@integrator.me", password: "guess guess guess", address: "10.9.9.9") }
+        await expectError(.throttled) { _ = try await service.signIn(email: "mine@integrator.me", password: AdminHarness.password, address: "10.9.9.9") }
         // An unknown account is refused the same way.
         await expectError(.unauthenticated) { _ = try await service.signIn(email: "nobody@nowhere.me", password: AdminHarness.password, address: "10.0.0.3") }
     }
@@ -177,6 +185,7 @@ import Testing
         await expectError(.invalid, field: "expires") { _ = try await service.issueLicense(integrator, deviceID: device.id, Fields(["expires": "2001-01-01"])) }
         await expectError(.invalid, field: "environments") { _ = try await service.issueLicense(integrator, deviceID: device.id, Fields(["environments": "staging"])) }
         let license = try await service.issueLicense(integrator, deviceID: device.id, Fields(["environments": "test"]))
+        await expectError(.conflict, field: "tcr_code") { _ = try await service.updateDevice(integrator, id: device.id, Fields(["tcr_code": "ee123ee123"])) }
         let verified = try License.verify(license.token, trustedKeys: [harness.licenseKey.publicKey])
         #expect(verified.tin == "12345678" && verified.device == "cc123cc123" && verified.businessUnit == "bb123bb123" && verified.environments == ["test"])
         await expectError(.invalid, field: "expires") {
@@ -220,6 +229,7 @@ import Testing
             #expect(record.tin == "12345678")
         }
         #expect(try await service.certificates(integrator, clientID: client.id).count == 3)
+        await expectError(.conflict, field: "tin") { _ = try await service.updateClient(integrator, id: client.id, AdminHarness.clientFields(tin: "76543210")) }
         // The database holds no password and no readable key.
         let stored = try harness.test.database.transactionBlocking { try $0.query("SELECT sealed FROM certificate", []).map { try $0.text("sealed") } }
         for sealed in stored {

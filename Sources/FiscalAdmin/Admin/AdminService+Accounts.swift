@@ -90,7 +90,9 @@ extension AdminService {
             throttle.withLock { throttle in keys.forEach { throttle.recordFailure(for: $0, at: started) } }
             throw AdminError(.unauthenticated, field: "password", "the email address or the password is wrong")
         }
-        throttle.withLock { throttle in keys.forEach { throttle.recordSuccess(for: $0) } }
+        // Only the account's count resets: signing in to an account of one's own must not wipe the
+        // failures an address piled up against others.
+        throttle.withLock { $0.recordSuccess(for: keys[0]) }
         let rehash = hasher.needsRehash(found.1) ? try? await gate.run { try hasher.hash(password) } : nil
         let token = Self.newSecret(prefix: "fs_"), csrf = Self.newSecret(prefix: "")
         let expires = started.addingTimeInterval(settings.sessionLifetime)

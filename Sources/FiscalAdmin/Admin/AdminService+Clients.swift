@@ -59,7 +59,16 @@ extension AdminService {
         let details = try ClientDetails(fields)
         return try await transaction { connection in
             let before = try self.client(connection, principal, id)
-            if details.tin != before.tin { try self.requireFreeTIN(connection, details.tin) }
+            if details.tin != before.tin {
+                try self.requireFreeTIN(connection, details.tin)
+                // Certificates and licenses carry the TIN: a different one means a different company.
+                if try connection.queryOne("""
+                    SELECT certificate.id FROM certificate WHERE client_id = ?
+                    UNION SELECT license.id FROM license JOIN device ON device.id = license.device_id WHERE device.client_id = ? AND license.revoked_at IS NULL
+                    """, [.text(id), .text(id)]) != nil {
+                    throw AdminError(.conflict, field: "tin", "\(before.name)'s certificates and licenses are for TIN \(before.tin ?? ""): a company with another TIN is registered as a new client")
+                }
+            }
             try connection.query("UPDATE organization SET name = ?, tin = ?, in_vat = ?, vat_number = ?, address = ?, town = ?, country = ? WHERE id = ?",
                                  [.text(details.name), .text(details.tin), SQLValue(details.inVAT), SQLValue(details.vatNumber), .text(details.address),
                                   .text(details.town), .text(details.country), .text(id)])

@@ -93,9 +93,15 @@ extension AdminService {
             if before.environment == .production, !changes.isEmpty || state == .retired {
                 throw AdminError(.conflict, field: changes.first?.column ?? "state", "device \(before.internalID) is in production: switch it back to test before changing its codes or retiring it")
             }
-            if let tcr = codes[0].value, tcr != before.tcrCode,
-               try connection.queryOne("SELECT id FROM device WHERE client_id = ? AND tcr_code = ? AND id <> ?", [.text(before.clientID), .text(tcr), .text(id)]) != nil {
-                throw AdminError(.conflict, field: "tcr_code", "another device of this client has TCR code \(tcr)")
+            if let tcr = codes[0].value, tcr != before.tcrCode {
+                if try connection.queryOne("SELECT id FROM device WHERE client_id = ? AND tcr_code = ? AND id <> ?", [.text(before.clientID), .text(tcr), .text(id)]) != nil {
+                    throw AdminError(.conflict, field: "tcr_code", "another device of this client has TCR code \(tcr)")
+                }
+                // A license names the TCR code: changing it would leave the connector with a license for another device.
+                let today = FiscalDate(self.now())
+                if try self.licenses(connection, id).contains(where: { $0.status(today: today) == "active" }) {
+                    throw AdminError(.conflict, field: "tcr_code", "device \(before.internalID) holds a license for TCR code \(before.tcrCode ?? ""): revoke it, change the code, then issue a new license")
+                }
             }
             for change in changes {
                 try connection.query("UPDATE device SET \(change.column) = ? WHERE id = ?", [SQLValue(change.value), .text(id)])

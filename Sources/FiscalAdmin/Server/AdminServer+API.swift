@@ -24,7 +24,7 @@ extension AdminServer {
                     principal = known
                 } else {
                     let email = try fields.required("email", "your sign-in email (or send an API token)")
-                    let session = try await service.signIn(email: email, password: fields.values["password"] ?? "", address: Self.address(context))
+                    let session = try await service.signIn(email: email, password: fields.values["password"] ?? "", address: self.address(request, context))
                     try await service.signOut(token: session.token)
                     principal = session.principal
                 }

@@ -59,7 +59,7 @@ extension AdminServer {
                 let fields = try await Self.fields(request).fields
                 let email = fields.values["email"] ?? ""
                 do {
-                    let session = try await service.signIn(email: email, password: fields.values["password"] ?? "", address: Self.address(context))
+                    let session = try await service.signIn(email: email, password: fields.values["password"] ?? "", address: self.address(request, context))
                     return self.redirect(Self.safePath(fields.values["next"]) ?? "/", cookies: [self.sessionCookie(session.token, maxAge: Int(service.settings.sessionLifetime))])
                 } catch let error as AdminError {
                     var response = self.pages.page("signin", title: "Sign in", values: ["email": email, "next": Self.safePath(fields.values["next"]) ?? "/"], session: nil,

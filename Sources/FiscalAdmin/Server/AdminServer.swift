@@ -76,13 +76,17 @@ public struct AdminServer: Sendable {
     public let publicURL: String
     /// Mark cookies `Secure` (when served over HTTPS, directly or behind a proxy).
     public let secureCookies: Bool
+    /// Behind a reverse proxy: take the client's address from the last `X-Forwarded-For` entry
+    /// (the one the proxy added), so that sign-in throttling counts clients, not the proxy.
+    public let trustProxy: Bool
     let pages: WebPages
 
     /// Creates the server.
-    public init(service: AdminService, publicURL: String, secureCookies: Bool = false) throws {
+    public init(service: AdminService, publicURL: String, secureCookies: Bool = false, trustProxy: Bool = false) throws {
         self.service = service
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.secureCookies = secureCookies
+        self.trustProxy = trustProxy
         pages = try WebPages()
     }
 
@@ -217,8 +221,11 @@ public struct AdminServer: Sendable {
 
     static func parameter(_ context: AdminRequestContext, _ name: String) throws -> String { try context.parameters.require(name) }
 
-    static func address(_ context: AdminRequestContext) -> String {
-        context.remoteAddress?.ipAddress ?? "unknown"
+    func address(_ request: Request, _ context: AdminRequestContext) -> String {
+        if trustProxy, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").last {
+            return forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        return context.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// The body, refusing more than ``maximumBody`` bytes by name.
