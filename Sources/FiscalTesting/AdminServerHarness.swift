@@ -27,9 +27,9 @@ public final class AdminServerHarness: Sendable {
     }
 
     /// Starts a server on a fresh database.
-    public static func start(_ engine: StoreEngine, settings: AdminService.Settings = AdminService.Settings()) async throws -> AdminServerHarness {
+    public static func start(_ engine: StoreEngine, settings: AdminService.Settings = AdminService.Settings(), trustProxy: Bool = false) async throws -> AdminServerHarness {
         let admin = try AdminHarness(engine, settings: settings)
-        let server = try AdminServer(service: admin.service, publicURL: "http://127.0.0.1")
+        let server = try AdminServer(service: admin.service, publicURL: "http://127.0.0.1", trustProxy: trustProxy)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "fiscal-admin-test")
         logger.logLevel = .critical

@@ -111,4 +111,20 @@ import Testing
         let throttled = try await stranger.send("POST", "/signin", form: ["email": "ana@integrator.me", "password": AdminHarness.password])
         #expect(throttled.status == 429 && throttled.headers["retry-after"] != nil)
     }
+
+    @Test func behindAProxyTheThrottleCountsForwardedAddresses() async throws {
+        let harness = try await AdminServerHarness.start(.sqlite, trustProxy: true)
+        defer { Task { await harness.stop() } }
+        _ = try await harness.admin.integrator(email: "ana@integrator.me")
+        _ = try await harness.admin.integrator(email: "marko@integrator.me")
+        let client = WebClient(base: harness.base)
+        for _ in 0..<6 {
+            _ = try await client.send("POST", "/signin", form: ["email": "ana@integrator.me", "password": "guess guess"], headers: ["X-Forwarded-For": "198.51.100.7"])
+        }
+        // The guesser's address waits; another client of the same proxy signs in.
+        let guesser = try await client.send("POST", "/signin", form: ["email": "marko@integrator.me", "password": AdminHarness.password], headers: ["X-Forwarded-For": "198.51.100.7"])
+        #expect(guesser.status == 429)
+        let other = try await client.send("POST", "/signin", form: ["email": "marko@integrator.me", "password": AdminHarness.password], headers: ["X-Forwarded-For": "203.0.113.1, 198.51.100.9"])
+        #expect(other.status == 303)
+    }
 }
