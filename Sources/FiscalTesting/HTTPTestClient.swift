@@ -1,7 +1,4 @@
 public import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A plain HTTP client for tests against local servers.
 public enum HTTPTestClient {
@@ -18,16 +15,11 @@ public enum HTTPTestClient {
         public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
     }
 
-    /// Sends one request.
+    private static let client = WebClient(base: "")
+
+    /// Sends one request to a full URL (through ``WebClient``).
     public static func send(_ method: String, _ url: String, token: String? = "test-token", contentType: String? = nil, body: Data? = nil) async throws -> Answer {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        request.httpBody = body
-        request.timeoutInterval = 30
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as? HTTPURLResponse
-        return Answer(status: http?.statusCode ?? 0, contentType: http?.value(forHTTPHeaderField: "Content-Type"), body: data)
+        let answer = try await client.send(method, url, body: body, contentType: contentType, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:])
+        return Answer(status: answer.status, contentType: answer.headers["content-type"], body: answer.body)
     }
 }

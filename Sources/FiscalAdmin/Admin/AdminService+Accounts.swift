@@ -27,10 +27,7 @@ extension AdminService {
         let company = kind == .client ? try ClientDetails(fields) : nil
         let person = try fields.text(kind == .client ? "contact" : "name", "your name", limit: 100)!
         let email = try fields.email()
-        let password = fields.values["password"] ?? ""
-        try PasswordHasher.checkStrength(password)
-        let hasher = self.hasher
-        let hash = try await gate.run { try hasher.hash(password) }
+        let hash = try await newPasswordHash(fields, "password")
         let now = now()
         return try await transaction { connection in
             try self.requireFreeEmail(connection, email)
@@ -141,10 +138,8 @@ extension AdminService {
     /// `new_password`.
     public func changePassword(_ principal: Principal, _ fields: Fields, keepSession: String? = nil) async throws {
         let current = fields.values["current_password"] ?? ""
-        let newPassword = fields.values["new_password"] ?? ""
-        try PasswordHasher.checkStrength(newPassword, field: "new_password")
+        let hash = try await newPasswordHash(fields, "new_password")
         let hasher = self.hasher
-        let hash = try await gate.run { try hasher.hash(newPassword) }
         let stored = try await transaction { connection in
             try connection.queryOne("SELECT password_hash FROM account WHERE id = ?", [.text(principal.accountID)])?.text("password_hash") ?? ""
         }
@@ -176,9 +171,7 @@ extension AdminService {
     /// The caller's API tokens.
     public func apiTokens(_ principal: Principal) async throws -> [APIToken] {
         try await transaction { connection in
-            try connection.query("SELECT id, name, created_at, revoked_at FROM api_token WHERE account_id = ? ORDER BY id", [.text(principal.accountID)]).map { row in
-                APIToken(id: try row.text("id"), name: try row.text("name"), createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"))
-            }
+            try connection.query("SELECT id, name, created_at, revoked_at FROM api_token WHERE account_id = ? ORDER BY id", [.text(principal.accountID)]).map(Self.apiToken)
         }
     }
 
@@ -189,7 +182,7 @@ extension AdminService {
             guard let row = try connection.queryOne("SELECT id, name, created_at, revoked_at FROM api_token WHERE id = ? AND account_id = ?", [.text(id), .text(principal.accountID)]) else {
                 throw AdminError.notFound("API token", id)
             }
-            let before = APIToken(id: try row.text("id"), name: try row.text("name"), createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"))
+            let before = try Self.apiToken(row)
             guard before.revokedAt == nil else { throw AdminError(.conflict, "API token \(id) is already revoked") }
             var after = before
             after.revokedAt = now
@@ -218,10 +211,7 @@ extension AdminService {
         guard let role = Role(rawValue: roleText) else {
             throw AdminError.invalid("role", "role '\(roleText)' is not one of integrator-admin, client-admin, client-viewer")
         }
-        let password = fields.values["password"] ?? ""
-        try PasswordHasher.checkStrength(password)
-        let hasher = self.hasher
-        let hash = try await gate.run { try hasher.hash(password) }
+        let hash = try await newPasswordHash(fields, "password")
         let now = now()
         return try await transaction { connection in
             let organization = try self.visibleOrganization(connection, principal, organizationID)
@@ -238,6 +228,18 @@ extension AdminService {
     }
 
     // MARK: Helpers
+
+    /// Checks the strength of the new password in `field` and hashes it on the ``CPUGate``.
+    func newPasswordHash(_ fields: Fields, _ field: String) async throws -> String {
+        let password = fields.values[field] ?? ""
+        try PasswordHasher.checkStrength(password, field: field)
+        let hasher = self.hasher
+        return try await gate.run { try hasher.hash(password) }
+    }
+
+    static func apiToken(_ row: SQLRow) throws -> APIToken {
+        APIToken(id: try row.text("id"), name: try row.text("name"), createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"))
+    }
 
     func insert(_ connection: any SQLConnection, _ account: Account, hash: String) throws {
         try connection.query("INSERT INTO account (id, organization_id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

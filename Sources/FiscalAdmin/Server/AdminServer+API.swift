@@ -12,6 +12,13 @@ extension AdminServer {
             }
         }
 
+        func device(_ method: HTTPRequest.Method, _ path: String, _ body: @escaping @Sendable (Request, String) async throws -> Response) -> AdminRoute {
+            AdminRoute(method: method, path: "/api/v1/device" + path, access: .device) { request, _, caller in
+                guard case .device(let token) = caller else { throw AdminError(.unauthenticated, "a device token is required") }
+                return try await body(request, token)
+            }
+        }
+
         return [
             AdminRoute(method: .post, path: "/api/v1/signup", access: .anyone) { request, _, _ in
                 Self.json(try await service.signUp(try await Self.fields(request).fields), status: .created)
@@ -153,17 +160,12 @@ extension AdminServer {
             account(.get, "/audit") { _, _, principal in Self.json(try await service.auditLog(principal)) },
 
             // The connector's side.
-            AdminRoute(method: .post, path: "/api/v1/device/enrol", access: .device) { request, _, caller in
-                guard case .device(let token) = caller else { throw AdminError(.unauthenticated, "a device token is required") }
+            device(.post, "/enrol") { request, token in
                 let fields = try await Self.fields(request).fields
                 return Self.json(try await service.enrol(token: token, publicKey: try fields.required("public_key", "the connector's X25519 public key")), status: .ok)
             },
-            AdminRoute(method: .get, path: "/api/v1/device/profile", access: .device) { _, _, caller in
-                guard case .device(let token) = caller else { throw AdminError(.unauthenticated, "a device token is required") }
-                return Self.json(try await service.profile(token: token))
-            },
-            AdminRoute(method: .post, path: "/api/v1/device/heartbeat", access: .device) { request, _, caller in
-                guard case .device(let token) = caller else { throw AdminError(.unauthenticated, "a device token is required") }
+            device(.get, "/profile") { _, token in Self.json(try await service.profile(token: token)) },
+            device(.post, "/heartbeat") { request, token in
                 let report: DeviceHeartbeat
                 do {
                     report = try FiscalJSON.decoder().decode(DeviceHeartbeat.self, from: Data(try await Self.body(request)))

@@ -98,89 +98,72 @@ extension AdminServer {
                           filename: "connector.toml")
             },
             form("/clients") { form in
-                let (principal, fields) = (form.session.principal, form.fields)
-                return .redirect("/clients/" + (try await service.createClient(principal, fields)).id, done: "client_created")
+                .redirect("/clients/" + (try await service.createClient(form.principal, form.fields)).id, done: "client_created")
             },
             form("/clients/:client") { form in
-                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
-                return .redirect("/clients/" + (try await service.updateClient(principal, id: try Self.parameter(context, "client"), fields)).id, done: "client_updated")
+                .redirect("/clients/" + (try await service.updateClient(form.principal, id: try form.parameter("client"), form.fields)).id, done: "client_updated")
             },
             form("/clients/:client/business-units") { form in
-                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
-                let unit = try await service.createBusinessUnit(principal, clientID: try Self.parameter(context, "client"), fields)
+                let unit = try await service.createBusinessUnit(form.principal, clientID: try form.parameter("client"), form.fields)
                 return .redirect("/clients/" + unit.clientID, done: "unit_created")
             },
             form("/clients/:client/devices") { form in
-                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
-                let device = try await service.createDevice(principal, clientID: try Self.parameter(context, "client"), fields)
+                let device = try await service.createDevice(form.principal, clientID: try form.parameter("client"), form.fields)
                 return .redirect("/devices/" + device.id, done: "device_created")
             },
             form("/clients/:client/devices/bulk") { form in
-                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
-                let client = try Self.parameter(context, "client")
-                _ = try await service.createDevices(principal, clientID: client, fields)
+                let client = try form.parameter("client")
+                _ = try await service.createDevices(form.principal, clientID: client, form.fields)
                 return .redirect("/clients/" + client, done: "devices_created")
             },
             form("/clients/:client/certificates") { form in
-                let (context, principal, fields, files) = (form.context, form.session.principal, form.fields, form.files)
-                let client = try Self.parameter(context, "client")
-                _ = try await service.uploadCertificate(principal, clientID: client, pkcs12: files["certificate"] ?? [], password: fields.values["password"] ?? "")
+                let client = try form.parameter("client")
+                _ = try await service.uploadCertificate(form.principal, clientID: client, pkcs12: form.files["certificate"] ?? [], password: form.fields.values["password"] ?? "")
                 return .redirect("/clients/" + client, done: "certificate_uploaded")
             },
             form("/clients/:client/invitations") { form in
-                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
-                let invitation = try await service.inviteIntegrator(principal, clientID: try Self.parameter(context, "client"), fields)
+                let invitation = try await service.inviteIntegrator(form.principal, clientID: try form.parameter("client"), form.fields)
                 return .redirect("/clients/" + invitation.clientID, done: "invitation_sent")
             },
             form("/organizations/:organization/users") { form in
-                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
-                let organization = try Self.parameter(context, "organization")
-                _ = try await service.createUser(principal, organizationID: organization, fields)
-                return .redirect(Self.safePath(fields.values["back"]) ?? "/", done: "user_created")
+                let organization = try form.parameter("organization")
+                _ = try await service.createUser(form.principal, organizationID: organization, form.fields)
+                return .redirect(Self.safePath(form.fields.values["back"]) ?? "/", done: "user_created")
             },
             form("/invitations/:invitation/accept") { form in
-                let (context, principal) = (form.context, form.session.principal)
-                _ = try await service.decideInvitation(principal, id: try Self.parameter(context, "invitation"), accept: true)
+                _ = try await service.decideInvitation(form.principal, id: try form.parameter("invitation"), accept: true)
                 return .redirect("/", done: "invitation_accepted")
             },
             form("/invitations/:invitation/decline") { form in
-                let (context, principal) = (form.context, form.session.principal)
-                _ = try await service.decideInvitation(principal, id: try Self.parameter(context, "invitation"), accept: false)
+                _ = try await service.decideInvitation(form.principal, id: try form.parameter("invitation"), accept: false)
                 return .redirect("/", done: "invitation_declined")
             },
             form("/devices/:device") { form in
-                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
-                return .redirect("/devices/" + (try await service.updateDevice(principal, id: try Self.parameter(context, "device"), fields)).id, done: "device_updated")
+                .redirect("/devices/" + (try await service.updateDevice(form.principal, id: try form.parameter("device"), form.fields)).id, done: "device_updated")
             },
             form("/devices/:device/environment") { form in
-                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
-                let device = try await service.switchEnvironment(principal, id: try Self.parameter(context, "device"), fields)
+                let device = try await service.switchEnvironment(form.principal, id: try form.parameter("device"), form.fields)
                 return .redirect("/devices/" + device.id, done: device.environment == .production ? "switched_production" : "switched_test")
             },
             form("/devices/:device/enrolment-token") { form in
-                let (context, principal) = (form.context, form.session.principal)
-                let device = try Self.parameter(context, "device")
-                let token = try await service.createEnrolmentToken(principal, deviceID: device)
+                let device = try form.parameter("device")
+                let token = try await service.createEnrolmentToken(form.principal, deviceID: device)
                 return .page(try await self.render("/devices/" + device, session: form.session, enrolmentToken: token))
             },
             form("/devices/:device/licenses") { form in
-                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
-                let license = try await service.issueLicense(principal, deviceID: try Self.parameter(context, "device"), fields)
+                let license = try await service.issueLicense(form.principal, deviceID: try form.parameter("device"), form.fields)
                 return .redirect("/devices/" + license.deviceID, done: "license_issued")
             },
             form("/licenses/:license/renew") { form in
-                let (context, principal, fields) = (form.context, form.session.principal, form.fields)
-                let license = try await service.renewLicense(principal, id: try Self.parameter(context, "license"), fields)
+                let license = try await service.renewLicense(form.principal, id: try form.parameter("license"), form.fields)
                 return .redirect("/devices/" + license.deviceID, done: "license_issued")
             },
             form("/licenses/:license/revoke") { form in
-                let (context, principal) = (form.context, form.session.principal)
-                let license = try await service.revokeLicense(principal, id: try Self.parameter(context, "license"))
+                let license = try await service.revokeLicense(form.principal, id: try form.parameter("license"))
                 return .redirect("/devices/" + license.deviceID, done: "license_revoked")
             },
             form("/tokens") { form in
-                let (principal, fields) = (form.session.principal, form.fields)
-                let (_, secret) = try await service.createAPIToken(principal, fields)
+                let (_, secret) = try await service.createAPIToken(form.principal, form.fields)
                 return .page(try await self.render("/tokens", session: form.session, secret: secret))
             },
             form("/account/password") { form in
@@ -188,8 +171,7 @@ extension AdminServer {
                 return .redirect("/tokens", done: "password_changed")
             },
             form("/tokens/:token/revoke") { form in
-                let (context, principal) = (form.context, form.session.principal)
-                _ = try await service.revokeAPIToken(principal, id: try Self.parameter(context, "token"))
+                _ = try await service.revokeAPIToken(form.principal, id: try form.parameter("token"))
                 return .redirect("/tokens", done: "token_revoked")
             },
         ]
@@ -207,6 +189,12 @@ extension AdminServer {
         let fields: Fields
         /// Uploaded files by field name.
         let files: [String: [UInt8]]
+
+        /// Who is signed in.
+        var principal: Principal { session.principal }
+
+        /// A route parameter.
+        func parameter(_ name: String) throws -> String { try AdminServer.parameter(context, name) }
     }
 
     func signUp(_ request: Request, kind: String) async throws -> Response {
