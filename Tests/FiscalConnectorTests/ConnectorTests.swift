@@ -197,7 +197,8 @@ import Testing
     @Test func ordinalsResetOnTheFirstInvoiceOfTheYear() async throws {
         let harness = try await ConnectorHarness.start(requireInitialDeposit: false)
         defer { Task { await harness.stop() } }
-        let connector = try harness.connector()
+        // Shortly after midnight, when every one of these issue times is in the allowed window.
+        let connector = try harness.connector(clock: { FiscalTimestamp("2027-01-01T00:35:00+01:00")!.date })
         let late = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "Y-1", cash: false, issuedAt: "2026-12-31T23:59:00+01:00"))
         let later = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "Y-2", cash: false, issuedAt: "2026-12-31T23:59:30+01:00"))
         // 23:30 UTC on 31 December is already the new year in Podgorica.

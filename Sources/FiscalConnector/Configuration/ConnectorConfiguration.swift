@@ -23,6 +23,9 @@ public import MontenegroFiscal
 /// - `[license]` `token`, `trusted_keys` (PEM files, each with one or more public keys; default:
 ///   the keys in the package's `Licenses/`)
 /// - `[delivery]` `deadline_warning_hours` (default 24), `max_backoff_seconds` (default 300)
+/// - `[vat]` `rates` (e.g. `["21", "15", "7", "0"]`), `valid_from`, `valid_to` (optional days,
+///   `YYYY-MM-DD`, both included): the VAT rates in force on those days, over the built-in
+///   Montenegrin table (``VATRateTable/montenegro``), which still applies on the other days
 public struct ConnectorConfiguration: Sendable {
     /// The taxpayer who issues invoices.
     public var taxpayer: Taxpayer
@@ -42,6 +45,8 @@ public struct ConnectorConfiguration: Sendable {
     public var license: LicenseSource
     /// Redelivery behaviour.
     public var delivery: Delivery
+    /// The VAT rates in force by day: the built-in table, with `[vat]` over it.
+    public var vatRates: VATRateTable
     /// The folder relative paths were resolved against.
     public var baseDirectory: String
 
@@ -181,6 +186,7 @@ public struct ConnectorConfiguration: Sendable {
                 deadlineWarningHours: reader.integer("delivery.deadline_warning_hours", range: 1...47) ?? 24,
                 maxBackoffSeconds: reader.integer("delivery.max_backoff_seconds", range: 1...3600) ?? 300
             ),
+            vatRates: reader.vatRates(),
             baseDirectory: baseDirectory
         )
         reader.rejectUnknownKeys()
@@ -370,16 +376,69 @@ struct ConfigurationReader {
         return .init(host: host, port: port, tokenEnvironmentVariable: optionalString("api.token_env") ?? "FISCAL_API_TOKEN", allowRemote: allowRemote)
     }
 
+    /// `[vat]`: a period of rates over the built-in table.
+    mutating func vatRates() -> VATRateTable {
+        let from = date("vat.valid_from"), to = date("vat.valid_to")
+        guard let values = raw("vat.rates") else {
+            if from != nil || to != nil { fail("vat.rates", "is required with valid_from or valid_to: list the rates in force, e.g. rates = [\"21\", \"15\", \"7\", \"0\"]") }
+            return .montenegro
+        }
+        guard case .array(let items) = values, !items.isEmpty else {
+            fail("vat.rates", "expected a list of rates such as [\"21\", \"15\", \"7\", \"0\"], found \(values.kind)")
+            return .montenegro
+        }
+        var rates: [ExactDecimal] = []
+        for item in items {
+            let text: String? = switch item {
+            case .string(let s), .float(let s): s
+            case .integer(let n): String(n)
+            default: nil
+            }
+            guard let text, let rate = ExactDecimal(text), !rate.isNegative, rate <= ExactDecimal(100), rate.significantScale <= 2 else {
+                fail("vat.rates", "\(text.map { "'\($0)'" } ?? item.kind) is not a VAT rate: write percentages between 0 and 100 with at most two decimals, e.g. \"21\" or \"5.5\"")
+                return .montenegro
+            }
+            rates.append(rate)
+        }
+        if let from, let to, to < from { fail("vat.valid_to", "\(to) is before valid_from \(from)") }
+        return VATRateTable.montenegro.overridden(by: .init(rates: rates, validFrom: from, validTo: to))
+    }
+
+    /// A calendar day, `"2027-01-01"` or the TOML date `2027-01-01`.
+    mutating func date(_ key: String) -> FiscalDate? {
+        guard let value = raw(key) else { return nil }
+        switch value {
+        case .string(let text), .dateTime(let text):
+            if let day = FiscalDate(text) { return day }
+            fail(key, "'\(text)' is not a day such as 2027-01-01")
+        default:
+            fail(key, "expected a day such as \"2027-01-01\", found \(value.kind)")
+        }
+        return nil
+    }
+
     /// Unknown keys are errors: a typo must not silently fall back to a default.
     mutating func rejectUnknownKeys() {
+        let tables = Set(used.compactMap { $0.split(separator: ".").first.map(String.init) }).sorted()
         for (table, value) in document.root {
             guard case .table(let entries) = value else {
-                fail(table, "unknown setting '\(table)' outside a [table]; see the README for the keys")
+                fail(table, "unknown setting '\(table)' outside a [table]\(Self.hint(table, tables, "[", "]"))")
                 continue
             }
-            for key in entries.keys where !used.contains("\(table).\(key)") {
-                fail("\(table).\(key)", "unknown setting; check its spelling against the README")
+            guard tables.contains(table) else {
+                fail(table, "unknown table [\(table)]\(Self.hint(table, tables, "[", "]"))")
+                continue
+            }
+            let known = used.filter { $0.hasPrefix(table + ".") }.map { String($0.dropFirst(table.count + 1)) }.sorted()
+            for key in entries.keys.sorted() where !used.contains("\(table).\(key)") {
+                fail("\(table).\(key)", "unknown setting '\(key)' in [\(table)]\(Self.hint(key, known, "", ""))")
             }
         }
+    }
+
+    /// "; did you mean x?" for the nearest known name, else a pointer to the README.
+    private static func hint(_ name: String, _ known: [String], _ open: String, _ close: String) -> String {
+        guard let nearest = SpellingSuggestion.nearest(to: name, among: known) else { return "; check its spelling against the README" }
+        return ": did you mean \(open)\(nearest)\(close)?"
     }
 }

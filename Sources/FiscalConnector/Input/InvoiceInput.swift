@@ -1,3 +1,4 @@
+import FiscalCore
 public import Foundation
 public import MontenegroFiscal
 
@@ -138,6 +139,11 @@ public enum InvoiceInput {
         return out
     }
 
+    /// `unit_price` → `UnitPrice`, `vat_rate` → `VATRate`, `id_type` → `IDType`: a field as the text format writes it.
+    static func pascalCase(_ name: String) -> String {
+        name.split(separator: "_").map { ["vat", "iic", "id"].contains($0) ? $0.uppercased() : $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
     /// The JSON array name for a singular group prefix in CSV and text input.
     static let groups: [String: String] = [
         "item": "items", "items": "items", "payment": "payments", "payments": "payments", "fee": "fees", "fees": "fees",
@@ -176,6 +182,8 @@ enum TextInput {
             let value = line[line.index(after: separator)...].trimmingCharacters(in: .whitespaces)
             do {
                 result.append((try path(key), value, "line \(number + 1)"))
+            } catch where error.code == .unknownField {
+                issues.append(ValidationIssue(.unknownField, field: key, "line \(number + 1): '\(key)' is not a known key: \(error.message)"))
             } catch {
                 issues.append(ValidationIssue(.invalidFormat, field: "line \(number + 1)", "'\(key)': \(error.message)"))
             }
@@ -193,17 +201,39 @@ enum TextInput {
             guard parts.count == 3, let index = Int(parts[1]), index >= 0 else {
                 throw TextKeyError(message: "list fields are written \(head).N.Field with N = 0, 1, 2 …")
             }
+            try check(parts[2], in: array, prefix: "\(head).\(parts[1]).")
             return [.key(array), .index(index), .key(InvoiceInput.snakeCase(parts[2]))]
         }
         if InvoiceInput.objects.contains(group) {
             guard parts.count == 2 else { throw TextKeyError(message: "write \(head).Field") }
+            try check(parts[1], in: group, prefix: "\(head).")
             return [.key(group), .key(InvoiceInput.snakeCase(parts[1]))]
         }
-        guard parts.count == 1 else { throw TextKeyError(message: "unknown group \(head)") }
+        guard parts.count == 1 else {
+            let heads = InvoiceInput.groups.keys.filter { !$0.hasSuffix("s") }.sorted() + InvoiceInput.objects.sorted()
+            let nearest = SpellingSuggestion.nearest(to: group, among: heads).map { "did you mean \(InvoiceInput.pascalCase($0))?" }
+            throw TextKeyError(.unknownField, message: nearest ?? "the groups are Item, Payment, Fee, TaxGroup, Approval, IICRef and the objects Buyer, Seller, Corrects, BadDebt, Currency")
+        }
+        try check(head, in: "", prefix: "")
         return [.key(group)]
     }
 
-    struct TextKeyError: Error { let message: String }
+    /// Refuses a field name the object does not know, suggesting the nearest as the text format writes it.
+    private static func check(_ name: String, in container: String, prefix: String) throws(TextKeyError) {
+        if let fix = InvoiceRequest.unknownField(InvoiceInput.snakeCase(name), in: container, spell: { prefix + InvoiceInput.pascalCase($0) }) {
+            throw TextKeyError(.unknownField, message: fix)
+        }
+    }
+
+    struct TextKeyError: Error {
+        var code: ValidationIssue.Code = .invalidFormat
+        let message: String
+
+        init(_ code: ValidationIssue.Code = .invalidFormat, message: String) {
+            self.code = code
+            self.message = message
+        }
+    }
 }
 
 /// CSV: a header row of field names and one row per item. Invoice fields are taken from the first
@@ -218,6 +248,13 @@ enum CSVInput {
         var seenTopLevel: Set<String> = []
         var counters: [String: Int] = [:]
         var issues: [ValidationIssue] = []
+        for (column, name) in header.enumerated() {
+            let written = name.trimmingCharacters(in: .whitespaces)
+            if let fix = unknownColumn(InvoiceInput.snakeCase(written)) {
+                issues.append(ValidationIssue(.unknownField, field: written, "column \(column + 1) '\(written)' is not a known column: \(fix)"))
+            }
+        }
+        if !issues.isEmpty { throw ValidationError(issues) }
         for (rowNumber, row) in rows.dropFirst().enumerated() where !row.allSatisfy({ $0.isEmpty }) {
             var groupIndex: [String: Int] = [:]
             for (column, name) in header.enumerated() {
@@ -225,27 +262,77 @@ enum CSVInput {
                 guard !value.isEmpty else { continue }
                 let key = InvoiceInput.snakeCase(name.trimmingCharacters(in: .whitespaces))
                 let origin = "row \(rowNumber + 2), column \(name)"
-                if let (prefix, array) = InvoiceInput.groups.first(where: { key.hasPrefix($0.key + "_") && !$0.key.hasSuffix("s") }) {
+                let path: [InvoiceInput.PathPart]
+                switch place(of: key) {
+                case .group(let array, let field):
                     let index = groupIndex[array] ?? {
                         let next = counters[array, default: 0]
                         counters[array] = next + 1
                         return next
                     }()
                     groupIndex[array] = index
-                    result.append(([.key(array), .index(index), .key(String(key.dropFirst(prefix.count + 1)))], value, origin))
-                } else if let object = InvoiceInput.objects.first(where: { key.hasPrefix($0 + "_") }) {
-                    if seenTopLevel.insert(key).inserted {
-                        result.append(([.key(object), .key(String(key.dropFirst(object.count + 1)))], value, origin))
-                    }
-                } else if seenTopLevel.insert(key).inserted {
-                    result.append(([.key(key)], value, origin))
-                } else if let earlier = result.first(where: { $0.path == [.key(key)] }), earlier.value != value {
+                    result.append(([.key(array), .index(index), .key(field)], value, origin))
+                    continue
+                case .object(let object, let field): path = [.key(object), .key(field)]
+                case .invoice: path = [.key(key)]
+                }
+                if seenTopLevel.insert(key).inserted {
+                    result.append((path, value, origin))
+                } else if let earlier = result.first(where: { $0.path == path }), earlier.value != value {
                     issues.append(ValidationIssue(.duplicate, field: key, "\(origin): '\(value)' differs from '\(earlier.value)' in an earlier row; invoice fields must agree on every row"))
                 }
             }
         }
         if !issues.isEmpty { throw ValidationError(issues) }
         return result
+    }
+
+    /// Where a column's values go: a field of the invoice, of an object (`buyer_name`), or of the
+    /// entry of a list that the row makes (`item_name`).
+    enum Place {
+        case invoice(String)
+        case object(String, field: String)
+        case group(String, field: String)
+    }
+
+    static func place(of key: String) -> Place {
+        if let (prefix, array) = InvoiceInput.groups.first(where: { key.hasPrefix($0.key + "_") && !$0.key.hasSuffix("s") }) {
+            return .group(array, field: String(key.dropFirst(prefix.count + 1)))
+        }
+        if let object = InvoiceInput.objects.first(where: { key.hasPrefix($0 + "_") }) {
+            return .object(object, field: String(key.dropFirst(object.count + 1)))
+        }
+        return .invoice(key)
+    }
+
+    /// Prefixes of columns, items first: the nearest field of a list or object is suggested with its prefix.
+    static let prefixes: [(prefix: String, container: String)] = [
+        ("item", "items"), ("payment", "payments"), ("buyer", "buyer"), ("fee", "fees"), ("tax_group", "tax_groups"),
+        ("approval", "approvals"), ("iic_ref", "references"), ("seller", "seller"), ("corrects", "corrects"),
+        ("bad_debt", "bad_debt"), ("currency", "currency"),
+    ]
+
+    /// Every column the CSV format knows.
+    static let columns: [String] = {
+        let lists = Set(InvoiceInput.groups.values).union(InvoiceInput.objects)
+        return InvoiceRequest.fieldNames[""]!.filter { !lists.contains($0) }
+            + prefixes.flatMap { entry in InvoiceRequest.fieldNames[entry.container]!.map { "\(entry.prefix)_\($0)" } }
+    }()
+
+    /// Why `key` is not a column, with the nearest one; `nil` when it is one.
+    static func unknownColumn(_ key: String) -> String? {
+        let known: Bool = switch place(of: key) {
+        case .invoice(let field): columns.contains(field)
+        case .object(let container, let field), .group(let container, let field): InvoiceRequest.fieldNames[container]?.contains(field) == true
+        }
+        guard !known else { return nil }
+        if let nearest = SpellingSuggestion.nearest(to: key, among: columns) { return "did you mean \(nearest)?" }
+        for entry in prefixes {
+            if let nearest = SpellingSuggestion.nearest(to: key, among: InvoiceRequest.fieldNames[entry.container]!) {
+                return "did you mean \(entry.prefix)_\(nearest)?"
+            }
+        }
+        return "see the README (Input formats) for the columns"
     }
 
     /// RFC 4180 with `,` or `;` as separator (whichever the header uses).

@@ -85,7 +85,7 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         self.note = note
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case reference, invoiceType = "invoice_type", kind, issuedAt = "issued_at", operatorCode = "operator_code"
         case pricesIncludeVAT = "prices_include_vat", selfIssuing = "self_issuing", seller, buyer, items
         case taxGroups = "tax_groups", payments, fees, corrects, references, approvals, badDebt = "bad_debt", currency
@@ -110,7 +110,7 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
             self.diplomaticTaxCard = diplomaticTaxCard
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case idType = "id_type", id, name, address, town, country, diplomaticTaxCard = "diplomatic_tax_card"
         }
     }
@@ -137,7 +137,7 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
             self.voucherValidUntil = voucherValidUntil; self.voucherSerial = voucherSerial
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case name, code, unit, quantity, unitPrice = "unit_price", vatRate = "vat_rate", discountPercent = "discount_percent"
             case exemption, isInvestment = "is_investment", voucherValidUntil = "voucher_valid_until", voucherSerial = "voucher_serial"
         }
@@ -151,7 +151,7 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         public var exemption: String?
         public var vatAmount: ExactDecimal?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case count, priceBeforeVAT = "price_before_vat", vatRate = "vat_rate", exemption, vatAmount = "vat_amount"
         }
     }
@@ -171,7 +171,7 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
             self.bankAccount = bankAccount; self.vouchers = vouchers
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case type, amount, companyCard = "company_card", advanceIIC = "advance_iic", bankAccount = "bank_account", vouchers
         }
     }
@@ -180,6 +180,8 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
     public struct FeeInput: Sendable, Codable, Equatable {
         public var type: String
         public var amount: ExactDecimal
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case type, amount }
     }
 
     /// An earlier invoice.
@@ -187,7 +189,7 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         public var iic: String
         public var issuedAt: String
 
-        enum CodingKeys: String, CodingKey { case iic, issuedAt = "issued_at" }
+        enum CodingKeys: String, CodingKey, CaseIterable { case iic, issuedAt = "issued_at" }
     }
 
     /// The corrected invoice.
@@ -196,7 +198,7 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         public var issuedAt: String
         public var type: String?
 
-        enum CodingKeys: String, CodingKey { case iic, issuedAt = "issued_at", type }
+        enum CodingKeys: String, CodingKey, CaseIterable { case iic, issuedAt = "issued_at", type }
     }
 
     /// A referenced invoice with its amount.
@@ -205,7 +207,7 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         public var issuedAt: String
         public var amount: ExactDecimal
 
-        enum CodingKeys: String, CodingKey { case iic, issuedAt = "issued_at", amount }
+        enum CodingKeys: String, CodingKey, CaseIterable { case iic, issuedAt = "issued_at", amount }
     }
 
     /// A credit-note approval.
@@ -217,7 +219,7 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         public var vatAmount: ExactDecimal?
         public var totalAmount: ExactDecimal
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case discountAmount = "discount_amount", returnAmount = "return_amount", vatRate = "vat_rate"
             case exemptAmount = "exempt_amount", vatAmount = "vat_amount", totalAmount = "total_amount"
         }
@@ -228,13 +230,20 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         public var code: String
         public var exchangeRate: ExactDecimal
 
-        enum CodingKeys: String, CodingKey { case code, exchangeRate = "exchange_rate" }
+        enum CodingKeys: String, CodingKey, CaseIterable { case code, exchangeRate = "exchange_rate" }
     }
 }
 
 extension InvoiceRequest {
     /// Parses the JSON form. Numbers are read from their text, so `2.675` stays `2.675`.
+    /// Unknown and repeated keys are refused, each with its path and the fix.
     public static func decode(json data: Data) throws(ValidationError) -> InvoiceRequest {
+        let keyIssues = keyIssues(json: data)
+        // Key problems come first (a misspelt required key is better named than "missing"), unless
+        // the text is not JSON at all: then the decoder's syntax error says more.
+        if !keyIssues.isEmpty, (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil {
+            throw ValidationError(keyIssues)
+        }
         do {
             return try JSONDecoder().decode(InvoiceRequest.self, from: ExactJSON.quotingNumbers(data))
         } catch let error as DecodingError {

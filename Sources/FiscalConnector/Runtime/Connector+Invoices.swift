@@ -44,7 +44,8 @@ extension Connector {
         do {
             // The ordinal does not change what validation finds; the real one is allocated when journaling.
             preview = try request.invoice(configuration: configuration, ordinal: 1, issuedAt: issuedAt)
-            _ = try InvoiceValidator.validated(preview, certificateTIN: certificate.taxpayerTIN)
+            let issuing = IssueContext(now: now, vatRates: configuration.vatRates, certificateValidFrom: certificate.notBefore)
+            _ = try InvoiceValidator.validated(preview, certificateTIN: certificate.taxpayerTIN, issuing: issuing)
         } catch {
             return await refuse(.invalid(error, reference: request.reference))
         }

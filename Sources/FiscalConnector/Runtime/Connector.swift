@@ -28,7 +28,7 @@ public final class Connector: Sendable {
     var deliveryLock: DeliveryLock { shared.deliveryLock }
 
     /// Hours within which a deferred document must be fiscalized.
-    public static let deadlineHours = 48
+    public static let deadlineHours = IssueContext.lateDeliveryHours
 
     /// The connector's version, reported to the admin server and sent as the HTTP user agent.
     public static let version = "0.9.0"

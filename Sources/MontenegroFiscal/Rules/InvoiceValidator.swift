@@ -7,21 +7,23 @@ public import FiscalCore
 /// message names the schema attribute where that helps.
 public enum InvoiceValidator {
     /// Every problem of `invoice`; empty when it may be signed. `certificateTIN`, when given, must
-    /// be the seller's TIN (the tax authority rejects a mismatch with code 37).
-    public static func issues(in invoice: Invoice, certificateTIN: TIN? = nil) -> [ValidationIssue] {
-        check(invoice, certificateTIN: certificateTIN).issues
+    /// be the seller's TIN (the tax authority rejects a mismatch with code 37). `issuing`, when
+    /// given, checks a new invoice's issue time and VAT rates too (see ``IssueContext``).
+    public static func issues(in invoice: Invoice, certificateTIN: TIN? = nil, issuing: IssueContext? = nil) -> [ValidationIssue] {
+        check(invoice, certificateTIN: certificateTIN, issuing: issuing).issues
     }
 
     /// Validates, then computes the amounts; throws ``ValidationError`` listing every problem.
-    public static func validated(_ invoice: Invoice, certificateTIN: TIN? = nil) throws(ValidationError) -> InvoiceAmounts {
-        let (found, amounts) = check(invoice, certificateTIN: certificateTIN)
+    public static func validated(_ invoice: Invoice, certificateTIN: TIN? = nil, issuing: IssueContext? = nil) throws(ValidationError) -> InvoiceAmounts {
+        let (found, amounts) = check(invoice, certificateTIN: certificateTIN, issuing: issuing)
         guard found.isEmpty, let amounts else { throw ValidationError(found) }
         return amounts
     }
 
-    private static func check(_ invoice: Invoice, certificateTIN: TIN?) -> (issues: [ValidationIssue], amounts: InvoiceAmounts?) {
+    private static func check(_ invoice: Invoice, certificateTIN: TIN?, issuing: IssueContext?) -> (issues: [ValidationIssue], amounts: InvoiceAmounts?) {
         var c = FieldChecks()
         checkHeader(invoice, &c, certificateTIN: certificateTIN)
+        if let issuing { checkIssue(invoice, issuing, &c) }
         checkParties(invoice, &c)
         checkItems(invoice, &c)
         checkPayments(invoice, &c)
@@ -51,6 +53,39 @@ public enum InvoiceValidator {
                 c.add(.sellerMismatch, path, "'\(issuerID)' differs from the TIN \(certificateTIN.value) in the signing certificate: use the certificate of this taxpayer or correct the TIN")
             }
         }
+    }
+
+    /// The issue time lies in the allowed window and every VAT rate is in force on the issue day
+    /// (for a corrective invoice, also those in force on the day of the invoice it corrects).
+    private static func checkIssue(_ invoice: Invoice, _ context: IssueContext, _ c: inout FieldChecks) {
+        let window = context.window, issued = invoice.issuedAt.date
+        if !window.contains(issued) {
+            let reason = if issued > window.upperBound {
+                "it lies ahead of this machine's clock by more than \(Int(IssueContext.clockSkewAllowance / 60)) minutes: set the till's clock right, or leave issued_at out to use the connector's time"
+            } else if let start = context.certificateValidFrom, issued < start, start == window.lowerBound {
+                "the signing certificate is valid only from \(FiscalTimestamp(start).text), so nothing can be signed as issued before"
+            } else {
+                "an invoice is fiscalized within \(IssueContext.lateDeliveryHours) hours of its issue time, so an older one can no longer be issued; send the time the receipt is handed out (or leave issued_at out)"
+            }
+            c.add(.outsideIssueWindow, "issued_at", "\(invoice.issuedAt.text) is outside the allowed window \(FiscalTimestamp(window.lowerBound).text) … \(FiscalTimestamp(window.upperBound).text): \(reason)")
+        }
+        guard invoice.issuerInVAT else { return }
+        let day = FiscalDate(issued)
+        var rates = context.vatRates.rates(on: day), days = day.description
+        if let original = invoice.correction.map({ FiscalDate($0.original.issuedAt.date) }), original != day {
+            rates += context.vatRates.rates(on: original)
+            days += " or on \(original) (the corrected invoice's day)"
+        }
+        var listed: [ExactDecimal] = []
+        for rate in rates where !listed.contains(rate) { listed.append(rate) }
+        let list = listed.isEmpty ? "none" : listed.map(\.normalized.description).joined(separator: ", ")
+        func check(_ rate: ExactDecimal?, _ field: String) {
+            guard let rate, rate.isPercentage, !listed.contains(rate) else { return }
+            c.add(.vatRateNotInForce, field, "\(rate) is not a VAT rate in force on \(days) (rates: \(list)): use one of these, or an exemption; if the law has changed, set [vat] in connector.toml")
+        }
+        for (index, item) in invoice.items.enumerated() { check(item.vatRate, "items[\(index)].vat_rate") }
+        for (index, group) in invoice.taxGroups.enumerated() { check(group.vatRate, "tax_groups[\(index)].vat_rate") }
+        for (index, approval) in invoice.approvals.enumerated() { check(approval.vatRate, "approvals[\(index)].vat_rate") }
     }
 
     private static func checkParties(_ invoice: Invoice, _ c: inout FieldChecks) {

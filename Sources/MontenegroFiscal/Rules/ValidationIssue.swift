@@ -36,6 +36,12 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
         case referenceRequired
         /// The seller does not match the signing certificate.
         case sellerMismatch
+        /// A field name the input does not know (a misspelling, or a field of another object).
+        case unknownField
+        /// A VAT rate that is not in force on the invoice's issue day.
+        case vatRateNotInForce
+        /// An issue time outside the window allowed now (late-delivery deadline, clock skew, certificate validity).
+        case outsideIssueWindow
     }
 
     /// The rule that failed.
