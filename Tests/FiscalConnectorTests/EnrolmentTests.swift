@@ -321,7 +321,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         _ = try await DeviceEnrolment.enroll(adminURL: admin.url, token: "fdt_valid-token-123", directory: directory)
         let path = directory + "/connector.toml"
-        try (try String(contentsOfFile: path, encoding: .utf8) + "\n[journal]\npath = \"data/journal.sqlite\"\n\n[api]\nlisten = \"127.0.0.1:9999\"\n")
+        try (try String(contentsOfFile: path, encoding: .utf8) + "\n[journal]\npath = \"data/journal.sqlite\"\n\n[api]\nlisten = \"127.0.0.1:9999\"\n\n[vat]\nrates = [\"21\", \"20\", \"7\", \"0\"]\n")
             .write(toFile: path, atomically: true, encoding: .utf8)
         admin.with { $0.profile.revision = Self.revisionTwo; $0.profile.taxpayer.name = "Test DOO Renamed" }
         let outcome = await DeviceEnrolment(directory: directory).refreshProfile()
@@ -330,6 +330,7 @@ import Testing
         #expect(configuration.taxpayer.name == "Test DOO Renamed")
         #expect(configuration.journalPath == directory + "/data/journal.sqlite")
         #expect(configuration.api.port == 9999)
+        #expect(configuration.vatRates.rates(on: FiscalDate(Date())) == [21, 20, 7, 0])
         await admin.stop()
         await harness.stop()
     }

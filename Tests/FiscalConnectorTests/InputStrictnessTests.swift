@@ -91,6 +91,12 @@ import Testing
         #expect(error.issues.first?.message == message)
     }
 
+    @Test func csvBuyerFieldsMustAgreeOnEveryRow() throws {
+        let error = try #require(refusal(Self.csv + "\nR-1;CASH;true;Drugi DOO;Kolač;1;2.00;21;;;;87654321", .csv))
+        #expect(error.issues.map(\.field) == ["buyer_name"] && error.issues.first?.code == .duplicate, "\(error)")
+        #expect(error.issues.first?.message.contains("'Drugi DOO' differs from 'Kupac DOO'") == true)
+    }
+
     @Test func repeatedJSONKeysAreRefused() throws {
         let twice = Self.json.replacingOccurrences(of: #""reference": "R-1","#, with: #""reference": "R-1", "reference": "R-2","#)
         let top = try #require(refusal(twice, .json))

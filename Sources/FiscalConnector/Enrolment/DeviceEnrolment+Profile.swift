@@ -35,8 +35,9 @@ public struct EnrolmentSummary: Sendable, Equatable, CustomStringConvertible {
 
 extension DeviceEnrolment {
     /// Tables of `connector.toml` that belong to this machine, not to the profile: kept when the
-    /// profile rewrites the file (a journal moved elsewhere must stay where it is).
-    static let localTables: Set<String> = ["journal", "api", "cash", "delivery"]
+    /// profile rewrites the file (a journal moved elsewhere must stay where it is, VAT rates set
+    /// ahead of a law change must stay set).
+    static let localTables: Set<String> = ["journal", "api", "cash", "delivery", "vat"]
 
     /// Writes a profile's files into the folder: the certificate and its password (when the profile
     /// has one), the license authority's keys, `connector.toml`, and last `enrolment.json`. Everything

@@ -236,8 +236,9 @@ enum TextInput {
     }
 }
 
-/// CSV: a header row of field names and one row per item. Invoice fields are taken from the first
-/// row that has them; `item_*` columns make items, `payment_*` columns payments, `buyer_*` the buyer.
+/// CSV: a header row of field names and one row per item. Invoice fields (and `buyer_*`, …) are
+/// taken from the first row that has them, and must agree on later rows; `item_*` columns make
+/// items, `payment_*` columns payments. Unknown columns are refused before any row is read.
 enum CSVInput {
     static func fields(_ text: String) throws(ValidationError) -> [(path: [InvoiceInput.PathPart], value: String, origin: String)] {
         let rows = parse(text)
