@@ -230,7 +230,7 @@ import Testing
         #expect(devicePage.contains("Not enrolled."))
         // The checklist's certificate line and the certificate table use the same format, with the zone.
         #expect(devicePage.range(of: #"valid until \d{4}-\d\d-\d\d \d\d:\d\d CES?T"#, options: .regularExpression) != nil)
-        #expect(pages[2].1.range(of: #"<td>\d{4}-\d\d-\d\d \d\d:\d\d CES?T</td>"#, options: .regularExpression) != nil)
+        #expect(pages[2].1.range(of: #"<td class=\"t\">\d{4}-\d\d-\d\d \d\d:\d\d CES?T</td>"#, options: .regularExpression) != nil)
         // A disabled button says why.
         #expect(devicePage.contains("disabled aria-describedby=\"switch-why\"") && devicePage.contains("Disabled until every item of the checklist above passes"))
     }
