@@ -68,8 +68,14 @@ import Testing
         #expect(paged == all.map(\.seq) && all.count >= 4)
         await expectError(.invalid, field: "before") { _ = try AuditQuery(Fields(["before": "yesterday"])) }
         await expectError(.invalid, field: "limit") { _ = try AuditQuery(Fields(["limit": "5000"])) }
+        // A connector acting is named by its device.
+        let token = try await service.createEnrolmentToken(integrator, deviceID: device.id)
+        _ = try await service.enrol(token: token, publicKey: DeviceEnvelope.PrivateKey.generate().publicKey.base64)
+        let enrolled = try #require(try await service.auditLog(integrator, AuditQuery(action: "device.enrol")).first)
+        #expect(enrolled.actorName == "connector of device bb123bb123 / 1" && enrolled.subject == "device bb123bb123 / 1")
         let filters = try await service.auditFilters(integrator)
         #expect(filters.actions.contains("device.update") && filters.entities.contains("business_unit") && filters.actors.contains { $0.name == "Ana Admin" })
+        #expect(filters.actors.contains { $0.actor == "device \(device.id)" && $0.name == "connector of device bb123bb123 / 1" })
     }
 
     @Test func auditPageShowsNamesAndChangesAndPagesThroughHTTP() async throws {

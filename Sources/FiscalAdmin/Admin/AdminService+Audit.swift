@@ -125,8 +125,13 @@ extension AdminService {
                 try connection.query("SELECT DISTINCT audit.\(column) AS value FROM audit WHERE \(Self.auditVisible) ORDER BY value", values).map { try $0.text("value") }
             }
             let actors = try connection.query("""
-                SELECT DISTINCT audit.actor, actor.name FROM audit LEFT JOIN account actor ON actor.id = audit.actor_id WHERE \(Self.auditVisible)
-                """, values).map { row in (actor: try row.text("actor"), name: try row.optionalText("name") ?? (try row.text("actor"))) }
+                SELECT DISTINCT audit.actor, actor.name, device.internal_id, business_unit.code FROM audit LEFT JOIN account actor ON actor.id = audit.actor_id
+                LEFT JOIN device ON audit.actor_id IS NULL AND audit.actor = 'device ' || device.id LEFT JOIN business_unit ON business_unit.id = device.business_unit_id
+                WHERE \(Self.auditVisible)
+                """, values).map { row in
+                let device = try row.optionalText("code").map { "connector of device \($0) / \(try row.text("internal_id"))" }
+                return (actor: try row.text("actor"), name: try row.optionalText("name") ?? device ?? (try row.text("actor")))
+            }
             return AuditFilters(actions: try distinct("action"), entities: try distinct("entity"), actors: actors.sorted { $0.name < $1.name })
         }
     }
@@ -134,6 +139,7 @@ extension AdminService {
     /// Which audit entries a principal may read (with ``auditVisibleValues(_:)``).
     static let auditVisible = "(audit.organization_id = ? OR audit.organization_id IN (SELECT id FROM organization WHERE administrator_id = ? AND ? = 1))"
 
+    /// The values ``auditVisible`` binds for `principal`.
     static func auditVisibleValues(_ principal: Principal) -> [SQLValue] {
         [.text(principal.organizationID), .text(principal.organizationID), SQLValue(principal.isIntegrator)]
     }
@@ -179,6 +185,7 @@ extension AdminService {
             } else { self = .object(try container.decode([String: AuditValue].self)) }
         }
 
+        /// The value as the audit page shows it.
         var text: String {
             switch self {
             case .null: ""

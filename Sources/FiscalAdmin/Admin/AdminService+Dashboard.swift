@@ -16,6 +16,7 @@ public struct AttentionItem: Sendable, Codable, Equatable {
         /// The device's production checklist is not green.
         case checklist
 
+        /// The kinds, most urgent first.
         static let order: [Kind] = [.overdueDelivery, .noHeartbeat, .certificateExpiry, .license, .checklist]
 
         /// Orders by urgency.

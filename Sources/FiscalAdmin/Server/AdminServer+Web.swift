@@ -364,10 +364,14 @@ extension AdminServer {
     /// for `-`: `business_units`), what was typed (never passwords, tokens or the typed
     /// confirmation) and the field at fault.
     struct Refill: Sendable {
+        /// The form's key in `form.<key>`.
         let form: String
+        /// What was typed, without secrets.
         let values: [String: String]
+        /// The field at fault, if the error names one.
         let field: String?
 
+        /// The form posted to `path` (a route path) with `values`, refused for `field`.
         init(path: String, values: [String: String], field: String?) {
             form = path.split(separator: "/").last { !$0.hasPrefix(":") }.map { $0.replacingOccurrences(of: "-", with: "_") } ?? ""
             self.values = values.filter { key, _ in !key.contains("password") && !["csrf", "back", "confirm"].contains(key) }
@@ -408,6 +412,7 @@ extension AdminServer {
         warning == .expired ? "expired: upload the renewed certificate" : "expires within \(warning.rawValue) days"
     }
 
+    /// An audit entry as the audit page shows it.
     static func values(_ entry: AuditEntry) -> [String: Any] {
         let changes: [[String: Any]] = entry.changes.map { change in
             ["field": change.field, "before": change.before ?? "", "after": change.after ?? "", "hasBefore": change.before != nil, "hasAfter": change.after != nil]
