@@ -65,7 +65,7 @@ import Testing
 
     static func fill(_ path: String, _ world: World) -> String {
         var filled = path
-        for (parameter, key) in [(":client", "client"), (":device", "device"), (":license", "license"), (":token", "token"), (":invitation", "invitation"), (":organization", "client")] {
+        for (parameter, key) in [(":client", "client"), (":device", "device"), (":license", "license"), (":token", "token"), (":invitation", "invitation"), (":organization", "client"), (":certificate", "certificate")] {
             filled = filled.replacingOccurrences(of: parameter, with: world.ids[key]!)
         }
         return filled
@@ -84,7 +84,7 @@ import Testing
         let device = try await service.createDevice(integratorA, clientID: clientA.id, Fields(["business_unit_id": unit.id, "internal_id": "1", "tcr_code": "cc123cc123", "software_code": "ss123ss123", "maintainer_code": "mm123mm123", "operator_code": "oo123oo123"]))
         let license = try await service.issueLicense(integratorA, deviceID: device.id, Fields())
         let pkcs12 = try TestMaterial.bytes(TestMaterial.certificate("taxpayer-modern.p12"))
-        _ = try await service.uploadCertificate(integratorA, clientID: clientA.id, pkcs12: pkcs12, password: TestMaterial.password)
+        let certificate = try await service.uploadCertificate(integratorA, clientID: clientA.id, pkcs12: pkcs12, password: TestMaterial.password)
         let (token, secretA) = try await service.createAPIToken(integratorA, Fields(["name": "a"]))
         for (email, role) in [("admin@client-a.me", "client-admin"), ("viewer@client-a.me", "client-viewer")] {
             _ = try await service.createUser(integratorA, organizationID: clientA.id, Fields(["email": email, "name": "X", "role": role, "password": AdminHarness.password]))
@@ -103,7 +103,7 @@ import Testing
         let invitation = try await service.inviteIntegrator(clientC, clientID: clientC.organizationID, Fields(["integrator_email": "a@integrator-a.me"]))
         _ = integratorB
         world.ids = ["client": clientA.id, "unit": unit.id, "device": device.id, "license": license.id, "token": token.id, "invitation": invitation.id,
-                     "pkcs12": Data(pkcs12).base64EncodedString()]
+                     "certificate": certificate.id, "pkcs12": Data(pkcs12).base64EncodedString()]
 
         func caller(_ name: String, email: String?, role: Role?, own: Bool) async throws -> Caller {
             let api = WebClient(base: harness.base), web = WebClient(base: harness.base)

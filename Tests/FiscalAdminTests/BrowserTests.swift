@@ -5,7 +5,8 @@ import Foundation
 import Testing
 
 /// The pages in a real headless browser (Debian's chromium, driven by Selenium through
-/// chromedriver): sign in, create a client, switch a device, screenshot the dashboard.
+/// chromedriver): sign in, create a client, switch a device, retire a certificate, filter and page
+/// the audit log, check the header at phone width, screenshot the dashboard.
 @Suite struct BrowserTests {
     @Test func signInCreateAClientAndSwitchADeviceInChromium() async throws {
         let tools = ["chromium", "chromedriver", "python3"].map { ($0, ExternalTools.find($0)) }
@@ -29,16 +30,19 @@ import Testing
             _ = try await service.enrol(token: token, publicKey: DeviceEnvelope.PrivateKey.generate().publicKey.base64)
             let now = harness.admin.clock.now
             try await service.recordHeartbeat(token: token, DeviceHeartbeat(
-                version: "1.0.0", environment: "test", pending: index, oldestDeadline: index == 0 ? nil : now.addingTimeInterval(Double(40 - index) * 3600),
+                version: "1.0.0", environment: "test", pending: index, oldestDeadline: index == 0 ? nil : now.addingTimeInterval(index == 2 ? -2 * 3600 : 40 * 3600),
                 certificateExpiry: ISO8601DateFormatter().date(from: "2027-03-31T23:59:59Z"), lastFIC: UUID().uuidString.lowercased(), lastFiscalizedAt: now.addingTimeInterval(-60), testInvoices: 10 + index, productionInvoices: 0))
         }
+
+        // More than a page of audit entries.
+        for index in 1...45 { _ = try await service.createAPIToken(integrator, Fields(["name": "billing sync \(index)"])) }
 
         let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("fiscal-admin-dashboard-\(UUID().uuidString).png").path
         defer { try? FileManager.default.removeItem(atPath: screenshot) }
         let run = try await ExternalTools.run("python3", [
             TestMaterial.packageRoot + "/Tests/UI/admin_ui.py", "--base", harness.base, "--email", "ana@integrator.me", "--password", AdminHarness.password,
             "--certificate", TestMaterial.certificate("taxpayer-modern.p12"), "--certificate-password", TestMaterial.password, "--screenshot", screenshot,
-            "--chromedriver", ExternalTools.find("chromedriver")!,
+            "--chromedriver", ExternalTools.find("chromedriver")!, "--phone-screenshot", ProcessInfo.processInfo.environment["FISCAL_PHONE_SCREENSHOT"] ?? "",
         ])
         #expect(run.status == 0, "\(run.output)")
         // What the browser did is in the store: the client, and its device in production.

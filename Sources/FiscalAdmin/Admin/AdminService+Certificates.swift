@@ -20,8 +20,8 @@ extension AdminService {
         let now = now()
         guard certificate.isValid(at: now) else {
             throw AdminError.invalid("certificate", now < certificate.notBefore
-                ? "the certificate is valid only from \(ISOTime.string(certificate.notBefore)): upload it then"
-                : "the certificate expired on \(ISOTime.string(certificate.notAfter)): upload the renewed one")
+                ? "the certificate is valid only from \(WebPages.display(certificate.notBefore)): upload it then"
+                : "the certificate expired on \(WebPages.display(certificate.notAfter)): upload the renewed one")
         }
         guard let tin = certificate.taxpayerTIN?.value else {
             throw AdminError.invalid("certificate", "the certificate carries no organizationIdentifier VATME-<TIN>: it is not a fiscalization seal certificate")
@@ -34,7 +34,8 @@ extension AdminService {
                 throw AdminError.invalid("certificate", "the certificate is for TIN \(tin), the client \(client.name) has TIN \(client.tin ?? "none"): upload this client's certificate")
             }
             let record = CertificateRecord(id: Self.newID(), clientID: clientID, subject: certificate.subject, tin: tin, serial: certificate.serialNumber,
-                                           notBefore: certificate.notBefore, notAfter: certificate.notAfter, uploadedAt: now)
+                                           notBefore: certificate.notBefore, notAfter: certificate.notAfter, uploadedAt: now,
+                                           fingerprint: certificate.sha256Fingerprint, retiredAt: nil)
             let sealed = self.masterKey.seal(plaintext, context: "certificate:" + record.id)
             try connection.query("""
                 INSERT INTO certificate (id, client_id, subject, tin, serial, not_before, not_after, der, sealed, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -45,7 +46,37 @@ extension AdminService {
         }
     }
 
-    /// A client's certificates, newest first; the first is the one connectors get.
+    /// Retires a certificate (a duplicate upload, or one replaced early): it stays in the list but
+    /// connectors, the checklist and expiry warnings no longer use it. The one in use cannot be
+    /// retired while a device of the client is in production and no other valid certificate remains.
+    public func retireCertificate(_ principal: Principal, id: String) async throws -> CertificateRecord {
+        guard principal.canWrite else { throw AdminError.forbidden("a client viewer cannot retire certificates") }
+        let now = now()
+        return try await transaction { connection in
+            guard let row = try connection.queryOne("SELECT * FROM certificate WHERE id = ?", [.text(id)]) else { throw AdminError.notFound("certificate", id) }
+            let before = try Self.certificate(row)
+            do { _ = try self.client(connection, principal, before.clientID) } catch { throw AdminError.notFound("certificate", id) }
+            if let retired = before.retiredAt {
+                throw AdminError(.conflict, "certificate \(before.serial) was already retired on \(WebPages.display(retired))")
+            }
+            let replacement = try connection.queryOne("SELECT id FROM certificate WHERE client_id = ? AND id <> ? AND retired_at IS NULL AND not_after > ?",
+                                                      [.text(before.clientID), .text(id), SQLValue(now)])
+            if try self.currentCertificate(connection, clientID: before.clientID)?.record.id == id, replacement == nil,
+               let device = try connection.queryOne("SELECT internal_id FROM device WHERE client_id = ? AND environment = 'production' AND state = 'active'",
+                                                    [.text(before.clientID)]) {
+                throw AdminError(.conflict, "certificate \(before.serial) is the one in use and device \(try device.text("internal_id")) is in production: upload the new certificate first, then retire this one")
+            }
+            guard !(try connection.query("UPDATE certificate SET retired_at = ? WHERE id = ? AND retired_at IS NULL RETURNING id", [SQLValue(now), .text(id)]).isEmpty) else {
+                throw AdminError(.conflict, "certificate \(before.serial) was retired in the meantime")
+            }
+            var after = before
+            after.retiredAt = now
+            try self.audit(connection, principal, organization: before.clientID, action: "certificate.retire", entity: "certificate", id: id, before: before, after: after)
+            return after
+        }
+    }
+
+    /// A client's certificates, newest first; the newest not retired is the one connectors get.
     public func certificates(_ principal: Principal, clientID: String) async throws -> [CertificateRecord] {
         try await transaction { connection in
             _ = try self.client(connection, principal, clientID)
@@ -67,9 +98,11 @@ extension AdminService {
         }
     }
 
-    /// The newest certificate of a client, with its DER (base64).
+    /// The certificate connectors get: the client's newest not retired, with its DER (base64).
     func currentCertificate(_ connection: any SQLConnection, clientID: String) throws -> (record: CertificateRecord, der: String)? {
-        guard let row = try connection.queryOne("SELECT * FROM certificate WHERE client_id = ? ORDER BY id DESC LIMIT 1", [.text(clientID)]) else { return nil }
+        guard let row = try connection.queryOne("SELECT * FROM certificate WHERE client_id = ? AND retired_at IS NULL ORDER BY id DESC LIMIT 1", [.text(clientID)]) else {
+            return nil
+        }
         return (try Self.certificate(row), try row.text("der"))
     }
 
@@ -86,6 +119,8 @@ extension AdminService {
 
     static func certificate(_ row: SQLRow) throws -> CertificateRecord {
         CertificateRecord(id: try row.text("id"), clientID: try row.text("client_id"), subject: try row.text("subject"), tin: try row.text("tin"),
-                          serial: try row.text("serial"), notBefore: try row.date("not_before"), notAfter: try row.date("not_after"), uploadedAt: try row.date("uploaded_at"))
+                          serial: try row.text("serial"), notBefore: try row.date("not_before"), notAfter: try row.date("not_after"), uploadedAt: try row.date("uploaded_at"),
+                          fingerprint: try Certificate(der: [UInt8](Data(base64Encoded: try row.text("der")) ?? Data())).sha256Fingerprint,
+                          retiredAt: try row.optionalDate("retired_at"))
     }
 }

@@ -120,23 +120,6 @@ public final class AdminService: Sendable {
                before: (some Encodable)?, after: (some Encodable)?) throws {
         try audit(connection, principal.email, actorID: principal.accountID, organization: organization, action: action, entity: entity, id: id, before: before, after: after)
     }
-
-    /// The audit log visible to `principal`, newest first: an integrator sees its own organisation
-    /// and every client it administers, a client its own company.
-    public func auditLog(_ principal: Principal, limit: Int = 200) async throws -> [AuditEntry] {
-        try await transaction { connection in
-            let rows = try connection.query("""
-                SELECT * FROM audit WHERE organization_id = ?
-                   OR organization_id IN (SELECT id FROM organization WHERE administrator_id = ? AND ? = 1)
-                ORDER BY seq DESC LIMIT ?
-                """, [.text(principal.organizationID), .text(principal.organizationID), SQLValue(principal.isIntegrator), SQLValue(max(1, min(limit, 1000)))])
-            return try rows.map { row in
-                AuditEntry(seq: try row.integer("seq"), at: try row.date("at"), actor: try row.text("actor"), organizationID: try row.optionalText("organization_id"),
-                           action: try row.text("action"), entity: try row.text("entity"), entityID: try row.text("entity_id"),
-                           before: try row.optionalText("before"), after: try row.optionalText("after"))
-            }
-        }
-    }
 }
 
 extension String {

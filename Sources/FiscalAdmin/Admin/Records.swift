@@ -186,6 +186,10 @@ public struct CertificateRecord: Sendable, Codable, Equatable {
     public var notAfter: Date
     /// When it was uploaded.
     public var uploadedAt: Date
+    /// SHA-256 of the certificate (DER), upper-case hex: tells two uploads of one serial apart.
+    public var fingerprint: String
+    /// When it was retired (no longer handed to connectors), if it was.
+    public var retiredAt: Date?
 }
 
 /// A client's request that an integrator administer it.
@@ -231,6 +235,31 @@ public struct AuditEntry: Sendable, Codable, Equatable {
     public var before: String?
     /// The record after the change (JSON).
     public var after: String?
+    /// The actor's name (an account's name, or the device's business unit and internal id).
+    public var actorName: String?
+    /// The organisation's name.
+    public var organizationName: String?
+    /// The record as people name it: a client's name, a device's `BU / id`, a certificate's subject.
+    public var subject: String?
+    /// What changed, field by field (ids left out): the readable form of `before` and `after`.
+    public var changes: [AuditChange]
+}
+
+/// One field an audit entry changed, values as the pages show them.
+public struct AuditChange: Sendable, Codable, Equatable {
+    /// The field (the JSON key; nested ones joined with `.`).
+    public var field: String
+    /// Its value before (`nil`: not set).
+    public var before: String?
+    /// Its value after (`nil`: not set).
+    public var after: String?
+
+    /// A change of `field` from `before` to `after`.
+    public init(field: String, before: String?, after: String?) {
+        self.field = field
+        self.before = before
+        self.after = after
+    }
 }
 
 /// An API token's public facts (the secret is shown once, at creation).

@@ -86,11 +86,11 @@ public struct ProductionChecklist: Sendable {
 
         if let certificate = facts.certificate {
             if now < certificate.notBefore {
-                add(.certificateValid, .failed, "the certificate is valid only from \(ISOTime.string(certificate.notBefore)): wait, or upload the current one")
+                add(.certificateValid, .failed, "the certificate is valid only from \(WebPages.display(certificate.notBefore)): wait, or upload the current one")
             } else if now > certificate.notAfter {
-                add(.certificateValid, .failed, "the certificate expired on \(ISOTime.string(certificate.notAfter)): upload the renewed certificate")
+                add(.certificateValid, .failed, "the certificate expired on \(WebPages.display(certificate.notAfter)): upload the renewed certificate")
             } else {
-                add(.certificateValid, .passed, "valid until \(ISOTime.string(certificate.notAfter)) (\(certificate.daysUntilExpiry(from: now)) days left)")
+                add(.certificateValid, .passed, "valid until \(WebPages.display(certificate.notAfter)) (\(certificate.daysUntilExpiry(from: now)) days left)")
             }
             switch certificate.taxpayerTIN {
             case .some(let tin) where tin.value == facts.clientTIN:

@@ -111,6 +111,9 @@ extension AdminServer {
                 let record = try await service.uploadCertificate(principal, clientID: try Self.parameter(context, "client"), pkcs12: bytes, password: fields.values["password"] ?? "")
                 return Self.json(record, status: .created)
             },
+            account(.post, "/certificates/:certificate/retire") { _, context, principal in
+                Self.json(try await service.retireCertificate(principal, id: try Self.parameter(context, "certificate")))
+            },
             account(.get, "/certificate-warnings") { _, _, principal in
                 struct Warning: Encodable {
                     let clientID: String
@@ -122,6 +125,7 @@ extension AdminServer {
                     Warning(clientID: $0.client.id, clientName: $0.client.name, certificate: $0.certificate, warning: $0.warning == .expired ? "expired" : "\($0.warning.rawValue)_days")
                 })
             },
+            account(.get, "/attention") { _, _, principal in Self.json(try await service.dashboard(principal).attention) },
             account(.get, "/devices") { _, _, principal in
                 struct Row: Encodable {
                     let device: Device
@@ -157,7 +161,8 @@ extension AdminServer {
             account(.get, "/license-authority.pub") { _, _, _ in
                 Self.text(service.licenseKey.publicKey.pem, contentType: "application/x-pem-file", filename: LicenseAuthority.publicKeyFile)
             },
-            account(.get, "/audit") { _, _, principal in Self.json(try await service.auditLog(principal)) },
+            // Filters and paging: ?action=&entity=&entity_id=&actor=&before=<seq>&limit= (see AuditQuery).
+            account(.get, "/audit") { request, _, principal in Self.json(try await service.auditLog(principal, try AuditQuery(Self.query(request)))) },
 
             // The connector's side.
             device(.post, "/enrol") { request, token in

@@ -14,7 +14,8 @@ extension AdminServer {
     /// Messages a redirect may show, by key: a query parameter can only pick one of these.
     static let notices: [String: String] = [
         "client_created": "Client created.", "client_updated": "Details saved.", "unit_created": "Business unit added.", "device_created": "Device added.",
-        "devices_created": "Devices created.", "certificate_uploaded": "Certificate uploaded and sealed.", "invitation_sent": "Invitation sent to the integrator.",
+        "devices_created": "Devices created.", "certificate_uploaded": "Certificate uploaded and sealed.",
+        "certificate_retired": "Certificate retired: connectors get the newest certificate not retired at their next refresh.", "invitation_sent": "Invitation sent to the integrator.",
         "invitation_accepted": "Invitation accepted: the client is now yours to administer.", "invitation_declined": "Invitation declined.",
         "user_created": "User added.", "device_updated": "Codes saved.", "license_issued": "License issued.", "license_revoked": "License revoked.",
         "switched_production": "The device is in production: its connector switches at its next refresh.",
@@ -45,7 +46,8 @@ extension AdminServer {
                     case .page(let response): return response
                     }
                 } catch let error as AdminError {
-                    return try await self.render(back, session: session, error: error, status: Self.status(error))
+                    return try await self.render(back, session: session, error: error, status: Self.status(error),
+                                                 refill: Refill(path: path, values: fields.values, field: error.field))
                 }
             }
         }
@@ -120,6 +122,9 @@ extension AdminServer {
                 let client = try form.parameter("client")
                 _ = try await service.uploadCertificate(form.principal, clientID: client, pkcs12: form.files["certificate"] ?? [], password: form.fields.values["password"] ?? "")
                 return .redirect("/clients/" + client, done: "certificate_uploaded")
+            },
+            form("/certificates/:certificate/retire") { form in
+                .redirect("/clients/" + (try await service.retireCertificate(form.principal, id: try form.parameter("certificate"))).clientID, done: "certificate_retired")
             },
             form("/clients/:client/invitations") { form in
                 let invitation = try await service.inviteIntegrator(form.principal, clientID: try form.parameter("client"), form.fields)
@@ -204,22 +209,26 @@ extension AdminServer {
             _ = try await service.signUp(fields)
             return redirect("/signin?done=signed_up")
         } catch let error as AdminError {
-            return pages.page("signup", title: "Sign up", values: [:], session: nil, error: error, status: Self.status(error))
+            let refill = Refill(path: "/signup/" + kind, values: fields.values, field: error.field)
+            return pages.page("signup", title: "Sign up", values: ["form": Self.forms([:], refill: refill)], session: nil, error: error, status: Self.status(error))
         }
     }
 
     func render(_ path: String, session: AdminService.Session, done request: Request) async throws -> Response {
         let notice = request.uri.queryParameters["done"].flatMap { Self.notices[String($0)] }
-        return try await render(path, session: session, notice: notice)
+        return try await render(path, session: session, notice: notice, query: Self.query(request))
     }
 
     /// Renders the page at `path` (one of the pages above), with an optional notice or error.
     func render(_ path: String, session: AdminService.Session, notice: String? = nil, error: AdminError? = nil, status: HTTPResponse.Status = .ok,
-                enrolmentToken: String? = nil, secret: String? = nil) async throws -> Response {
+                enrolmentToken: String? = nil, secret: String? = nil, refill: Refill? = nil, query: Fields = Fields()) async throws -> Response {
         let principal = session.principal
         let parts = path.split(separator: "/").map(String.init)
-        func page(_ template: String, _ title: String, _ values: [String: Any]) -> Response {
-            pages.page(template, title: title, values: values, session: session, notice: notice, error: error, status: status)
+        /// `defaults`: what each form shows unless it came back with an error.
+        func page(_ template: String, _ title: String, _ values: [String: Any], defaults: [String: [String: String]] = [:]) -> Response {
+            var values = values
+            values["form"] = Self.forms(defaults, refill: refill)
+            return pages.page(template, title: title, values: values, session: session, notice: notice, error: error, status: status)
         }
         switch parts.first {
         case "clients" where parts.count == 2:
@@ -229,15 +238,28 @@ extension AdminServer {
             let certificates = try await service.certificates(principal, clientID: client.id)
             let users = try await service.users(principal, organizationID: client.id)
             let now = service.now()
+            let inUse = certificates.first { $0.retiredAt == nil }
             return page("client", client.name, [
-                "client": Self.values(client), "units": units.map(Self.values), "hasUnits": !units.isEmpty, "devices": devices.map(Self.values),
-                "certificates": certificates.enumerated().map { index, certificate in
+                "client": Self.values(client), "hasUnits": !units.isEmpty, "devices": devices.map(Self.values),
+                "units": units.map { unit -> [String: Any] in
+                    var values = Self.values(unit)
+                    if let refill, refill.values["business_unit_id"] == unit.id { values["chosen"] = [refill.form: true] }
+                    return values
+                },
+                "certificates": certificates.map { certificate in
                     var values = Self.values(certificate)
-                    if index == 0, let warning = ExpiryWarning.due(notAfter: certificate.notAfter, at: now) { values["warning"] = Self.warningText(warning) }
+                    if certificate.id == inUse?.id {
+                        values["inUse"] = true
+                        if let warning = ExpiryWarning.due(notAfter: certificate.notAfter, at: now) { values["warning"] = Self.warningText(warning) }
+                    }
                     return values
                 },
                 "users": users.map { ["email": $0.email, "name": $0.name, "role": $0.role.rawValue] },
                 "canWrite": principal.canWrite, "canInvite": principal.role == .clientAdmin && client.administratorID == nil,
+            ], defaults: [
+                "clients": ["name": client.name, "tin": client.tin ?? "", "address": client.address ?? "", "town": client.town ?? "",
+                            "vat_number": client.vatNumber ?? "", "in_vat": client.inVAT ? "true" : ""],
+                "devices": ["internal_id": "1"], "bulk": ["first_internal_id": "1"],
             ])
         case "clients":
             let clients = try await service.clients(principal)
@@ -265,13 +287,38 @@ extension AdminServer {
             ]
             if let heartbeat = details.device.heartbeat { values["heartbeat"] = Self.values(heartbeat) }
             if let enrolmentToken { values["enrolmentToken"] = enrolmentToken }
-            return page("device", "Device \(details.device.internalID)", values)
+            let device = details.device
+            return page("device", "Device \(device.internalID)", values, defaults: [
+                "devices": ["tcr_code": device.tcrCode ?? "", "software_code": device.softwareCode ?? "", "maintainer_code": device.maintainerCode ?? "",
+                            "operator_code": device.operatorCode ?? ""],
+            ])
         case "audit":
-            let entries = try await service.auditLog(principal)
-            return page("audit", "Audit log", ["entries": entries.map { entry -> [String: Any] in
-                ["at": WebPages.display(entry.at), "actor": entry.actor, "action": entry.action, "entity": entry.entity, "entityID": entry.entityID,
-                 "before": entry.before ?? "", "after": entry.after ?? ""]
-            }])
+            var filter = try AuditQuery(query)
+            filter.limit = Self.auditPageSize + 1
+            var entries = try await service.auditLog(principal, filter)
+            let hasOlder = entries.count > Self.auditPageSize
+            entries = Array(entries.prefix(Self.auditPageSize))
+            let filters = try await service.auditFilters(principal)
+            func options(_ values: [(value: String, label: String)], chosen: String?) -> [[String: Any]] {
+                values.map { ["value": $0.value, "label": $0.label, "selected": $0.value == chosen] }
+            }
+            // The filters as query parameters, for the paging links.
+            let parameters: [(String, String?)] = [("action", filter.action), ("entity", filter.entity), ("entity_id", filter.entityID), ("actor", filter.actor)]
+            let kept: [String] = parameters.compactMap { name, value in
+                value.map { name + "=" + ($0.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics) ?? "") }
+            }
+            let actors: [(value: String, label: String)] = filters.actors.map { ($0.actor, $0.name == $0.actor ? $0.actor : "\($0.name) (\($0.actor))") }
+            var values: [String: Any] = [
+                "entries": entries.map(Self.values),
+                "hasEntries": !entries.isEmpty, "filtered": !kept.isEmpty || filter.before != nil,
+                "actions": options(filters.actions.map { ($0, $0) }, chosen: filter.action),
+                "entities": options(filters.entities.map { ($0, $0.replacingOccurrences(of: "_", with: " ")) }, chosen: filter.entity),
+                "actors": options(actors, chosen: filter.actor),
+            ]
+            if let entityID = filter.entityID { values["entityID"] = entityID }
+            if hasOlder, let last = entries.last { values["older"] = "/audit?" + (kept + ["before=\(last.seq)"]).joined(separator: "&") }
+            if filter.before != nil { values["newest"] = "/audit" + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&")) }
+            return page("audit", "Audit log", values)
         case "tokens":
             let tokens = try await service.apiTokens(principal)
             var values: [String: Any] = ["tokens": tokens.map { token -> [String: Any] in
@@ -282,19 +329,30 @@ extension AdminServer {
             if let secret { values["secret"] = secret }
             return page("tokens", "API tokens", values)
         default:
-            let devices = try await service.allDevices(principal)
-            let warnings = try await service.certificateWarnings(principal)
+            let (devices, attention) = try await service.dashboard(principal)
+            let today = FiscalDate(service.now())
             let invitations = try await service.invitations(principal).filter { $0.state == .pending }
             return page("dashboard", "Dashboard", [
                 "devices": devices.map { row -> [String: Any] in
                     var values = Self.values(row.device)
                     values["clientName"] = row.clientName
+                    values["licenseStatus"] = row.licenseStatus
+                    switch (row.license, row.licenseStatus) {
+                    case (let license?, "active"): values["license"] = "until \(license.expires)" + (today.days(until: license.expires) <= 30 ? " (renew)" : "")
+                    case (let license?, "expired"): values["license"] = "expired \(license.expires)"
+                    case (_, "revoked"): values["license"] = "revoked"
+                    default: values["license"] = "no license"
+                    }
                     return values
                 },
                 "hasDevices": !devices.isEmpty,
-                "warnings": warnings.map { ["clientID": $0.client.id, "clientName": $0.client.name, "subject": $0.certificate.subject,
-                                            "notAfter": WebPages.display($0.certificate.notAfter), "warning": Self.warningText($0.warning)] },
-                "hasWarnings": !warnings.isEmpty,
+                "attention": attention.map { item -> [String: Any] in
+                    var values: [String: Any] = ["kind": item.kind.rawValue, "clientID": item.clientID, "clientName": item.clientName, "message": item.message]
+                    if let device = item.deviceID { values["deviceID"] = device }
+                    if let name = item.deviceName { values["deviceName"] = name }
+                    return values
+                },
+                "hasAttention": !attention.isEmpty,
                 "invitations": invitations.map { ["id": $0.id, "clientName": $0.clientName, "integratorName": $0.integratorName, "state": $0.state.rawValue,
                                                   "canDecide": principal.isIntegrator && $0.integratorID == principal.organizationID] },
                 "hasInvitations": !invitations.isEmpty,
@@ -302,8 +360,69 @@ extension AdminServer {
         }
     }
 
+    /// A form that came back with an error: which one (the last fixed part of its path, with `_`
+    /// for `-`: `business_units`), what was typed (never passwords, tokens or the typed
+    /// confirmation) and the field at fault.
+    struct Refill: Sendable {
+        /// The form's key in `form.<key>`.
+        let form: String
+        /// What was typed, without secrets.
+        let values: [String: String]
+        /// The field at fault, if the error names one.
+        let field: String?
+
+        /// The form posted to `path` (a route path) with `values`, refused for `field`.
+        init(path: String, values: [String: String], field: String?) {
+            form = path.split(separator: "/").last { !$0.hasPrefix(":") }.map { $0.replacingOccurrences(of: "-", with: "_") } ?? ""
+            self.values = values.filter { key, _ in !key.contains("password") && !["csrf", "back", "confirm"].contains(key) }
+            self.field = field
+        }
+    }
+
+    /// What the templates read as `form.<form>.<field>`: `value`, `is.<value>` (to select an
+    /// option) and `bad` (the field at fault), plus `form.<form>.failed`. A form shows `defaults`
+    /// (the record) unless it came back with an error; then it shows what was typed.
+    static func forms(_ defaults: [String: [String: String]], refill: Refill?) -> [String: Any] {
+        var all = defaults
+        if let refill { all[refill.form] = refill.values }
+        var forms: [String: Any] = [:]
+        for (form, fields) in all {
+            var shown: [String: Any] = [:]
+            for (name, value) in fields where !value.isEmpty { shown[name] = ["value": value, "is": [value: true]] }
+            if let refill, refill.form == form {
+                shown["failed"] = true
+                if let field = refill.field { shown[field] = (shown[field] as? [String: Any] ?? [:]).merging(["bad": true]) { $1 } }
+            }
+            forms[form] = shown
+        }
+        return forms
+    }
+
+    /// Audit entries per page.
+    static let auditPageSize = 50
+
+    /// A request's query parameters as fields.
+    static func query(_ request: Request) -> Fields {
+        var values: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
+        return Fields(values)
+    }
+
     static func warningText(_ warning: ExpiryWarning) -> String {
         warning == .expired ? "expired: upload the renewed certificate" : "expires within \(warning.rawValue) days"
+    }
+
+    /// An audit entry as the audit page shows it.
+    static func values(_ entry: AuditEntry) -> [String: Any] {
+        let changes: [[String: Any]] = entry.changes.map { change in
+            ["field": change.field, "before": change.before ?? "", "after": change.after ?? "", "hasBefore": change.before != nil, "hasAfter": change.after != nil]
+        }
+        var values: [String: Any] = [
+            "at": WebPages.display(entry.at), "actorName": entry.actorName ?? entry.actor, "action": entry.action, "subject": entry.subject ?? entry.entity,
+            "changes": changes, "hasChanges": !changes.isEmpty,
+        ]
+        if let organization = entry.organizationName { values["organizationName"] = organization }
+        return values
     }
 
     static func values(_ client: Organization) -> [String: Any] {
@@ -320,22 +439,28 @@ extension AdminServer {
             "id": device.id, "businessUnitCode": device.businessUnitCode, "internalID": device.internalID, "tcrCode": device.tcrCode ?? "",
             "softwareCode": device.softwareCode ?? "", "maintainerCode": device.maintainerCode ?? "", "operatorCode": device.operatorCode ?? "",
             "environment": device.environment.rawValue, "state": device.state.rawValue, "retired": device.state == .retired,
-            "enrolledAt": device.enrolledAt.map(WebPages.display) as Any,
+            "lastSeen": "not yet",
         ]
-        if let heartbeat = device.heartbeat { values.merge(Self.values(heartbeat)) { old, _ in old } }
+        if let enrolledAt = device.enrolledAt { values["enrolledAt"] = WebPages.display(enrolledAt) }
+        if let heartbeat = device.heartbeat { values.merge(Self.values(heartbeat)) { _, new in new } }
         return values
     }
 
     static func values(_ heartbeat: Heartbeat) -> [String: Any] {
         let report = heartbeat.report
         return ["lastSeen": WebPages.display(heartbeat.receivedAt), "version": report.version, "reportedEnvironment": report.environment, "pending": report.pending,
-                "oldestDeadline": WebPages.display(report.oldestDeadline), "certificateExpiry": WebPages.display(report.certificateExpiry),
-                "lastFIC": report.lastFIC ?? "", "testInvoices": report.testInvoices, "productionInvoices": report.productionInvoices]
+                "oldestDeadline": WebPages.display(report.oldestDeadline, none: "nothing pending"),
+                "certificateExpiry": WebPages.display(report.certificateExpiry, none: "not reported"), "lastFIC": report.lastFIC ?? "none yet", "testInvoices": report.testInvoices, "productionInvoices": report.productionInvoices]
     }
 
     static func values(_ certificate: CertificateRecord) -> [String: Any] {
-        ["subject": certificate.subject, "tin": certificate.tin, "notBefore": WebPages.display(certificate.notBefore), "notAfter": WebPages.display(certificate.notAfter),
-         "uploadedAt": WebPages.display(certificate.uploadedAt)]
+        var values: [String: Any] = [
+            "id": certificate.id, "subject": certificate.subject, "tin": certificate.tin, "serial": certificate.serial, "fingerprint": certificate.fingerprint,
+            "shortFingerprint": String(certificate.fingerprint.prefix(16)), "notBefore": WebPages.display(certificate.notBefore),
+            "notAfter": WebPages.display(certificate.notAfter), "uploadedAt": WebPages.display(certificate.uploadedAt),
+        ]
+        if let retired = certificate.retiredAt { values["retiredAt"] = WebPages.display(retired) }
+        return values
     }
 
     /// A local path to go back to: never another site (`//host`, `https:`).

@@ -39,7 +39,11 @@ struct WebPages: Sendable {
         layout["title"] = title
         layout["body"] = body
         if let notice { layout["notice"] = notice }
-        if let error { layout["error"] = ["message": error.message, "field": error.field as Any] }
+        if let error {
+            var shown: [String: Any] = ["message": error.message]
+            if let field = error.field { shown["field"] = field }
+            layout["error"] = shown
+        }
         let html = library.render(layout, withTemplate: "layout") ?? ""
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
@@ -56,12 +60,11 @@ struct WebPages: Sendable {
         return page("message", title: heading, values: ["heading": heading, "text": error.message], session: nil, status: status)
     }
 
-    /// A time as people in Montenegro read it: `2026-11-21 10:15`.
-    static func display(_ date: Date?) -> String {
-        guard let date else { return "" }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = FiscalTimestamp.montenegro
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+    /// The one way the pages (and the messages they show) write a moment: Montenegrin local time
+    /// with its zone, `2026-11-21 10:15 CET` (`CEST` in summer); `none` when there is no moment.
+    static func display(_ date: Date?, none: String = "—") -> String {
+        guard let date else { return none }
+        let stamp = FiscalTimestamp(date).text  // 2026-11-21T10:15:00+01:00
+        return stamp.prefix(10) + " " + stamp.dropFirst(11).prefix(5) + (stamp.hasSuffix("+02:00") ? " CEST" : " CET")
     }
 }

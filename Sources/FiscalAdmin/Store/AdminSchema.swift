@@ -153,6 +153,10 @@ enum AdminSchema {
             CREATE UNIQUE INDEX device_client_tcr ON device(client_id, tcr_code) WHERE tcr_code IS NOT NULL;
             CREATE UNIQUE INDEX invitation_pending ON invitation(client_id, integrator_id) WHERE state = 'pending';
             """,
+            // A retired certificate stays for the record but is no longer handed to connectors.
+            """
+            ALTER TABLE certificate ADD COLUMN retired_at BIGINT;
+            """,
         ]
     }
 
