@@ -151,6 +151,11 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         public var exemption: String?
         public var vatAmount: ExactDecimal?
 
+        /// Creates a group.
+        public init(count: ExactDecimal, priceBeforeVAT: ExactDecimal, vatRate: ExactDecimal?, exemption: String? = nil, vatAmount: ExactDecimal?) {
+            self.count = count; self.priceBeforeVAT = priceBeforeVAT; self.vatRate = vatRate; self.exemption = exemption; self.vatAmount = vatAmount
+        }
+
         enum CodingKeys: String, CodingKey, CaseIterable {
             case count, priceBeforeVAT = "price_before_vat", vatRate = "vat_rate", exemption, vatAmount = "vat_amount"
         }
@@ -201,11 +206,17 @@ public struct InvoiceRequest: Sendable, Codable, Equatable {
         enum CodingKeys: String, CodingKey, CaseIterable { case iic, issuedAt = "issued_at", type }
     }
 
-    /// A referenced invoice with its amount.
+    /// A referenced invoice with its amount. The issue time and amount may be left out for an
+    /// invoice this connector issued: they are taken from the journal (and checked when given).
     public struct ReferenceInput: Sendable, Codable, Equatable {
         public var iic: String
-        public var issuedAt: String
-        public var amount: ExactDecimal
+        public var issuedAt: String?
+        public var amount: ExactDecimal?
+
+        /// Creates a reference.
+        public init(iic: String, issuedAt: String? = nil, amount: ExactDecimal? = nil) {
+            self.iic = iic; self.issuedAt = issuedAt; self.amount = amount
+        }
 
         enum CodingKeys: String, CodingKey, CaseIterable { case iic, issuedAt = "issued_at", amount }
     }
@@ -324,7 +335,12 @@ extension InvoiceRequest {
                                 type: value($0.type, "corrects.type", default: CorrectionType.corrective) ?? .corrective)
         }
         let references = (self.references ?? []).enumerated().map { index, reference in
-            IICReference(invoice: InvoiceReference(iic: reference.iic.uppercased(), issuedAt: timestamp(reference.issuedAt, "references[\(index)].issued_at")), amount: reference.amount)
+            let path = "references[\(index)]"
+            let notIssuedHere = "the invoice \(reference.iic) was not issued by this connector (its journal does not hold it): give its issue time and amount"
+            if reference.issuedAt == nil { issues.append(ValidationIssue(.required, field: "\(path).issued_at", notIssuedHere)) }
+            if reference.amount == nil { issues.append(ValidationIssue(.required, field: "\(path).amount", notIssuedHere)) }
+            return IICReference(invoice: InvoiceReference(iic: reference.iic.uppercased(), issuedAt: reference.issuedAt.map { timestamp($0, "\(path).issued_at") } ?? issuedAt),
+                                amount: reference.amount ?? .zero)
         }
         let kind: InvoiceKind = value(kind, "kind", default: InvoiceKind.invoice) ?? .invoice
         let paymentKind: PaymentKind? = value(invoiceType, "invoice_type")

@@ -76,6 +76,19 @@ extension Journal {
         }
     }
 
+    /// The invoices with these IICs (upper-case hex) issued in an environment, by IIC.
+    public func invoices(iics: [String], environment: String) async throws -> [String: JournalEntry] {
+        guard !iics.isEmpty else { return [:] }
+        return try await pool.read { db in
+            let documents = try JournalDocument
+                .filter(Column("kind") == "invoice" && Column("environment") == environment && iics.contains(Column("iic")))
+                .fetchAll(db)
+            var found: [String: JournalEntry] = [:]
+            for document in documents { if let iic = document.iic { found[iic] = try entry(document, db) } }
+            return found
+        }
+    }
+
     /// The document with this id.
     public func entry(id: Int64) async throws -> JournalEntry? {
         try await pool.read { db in try JournalDocument.fetchOne(db, key: id).map { try entry($0, db) } }

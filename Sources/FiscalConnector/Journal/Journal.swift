@@ -128,6 +128,10 @@ public struct Journal: Sendable {
             // rather than from a scan of attempts and their XML. Not a fiscal record.
             try db.execute(sql: "CREATE INDEX attempt_fiscalized ON attempt (document_id) WHERE outcome = 'fiscalized'")
         }
+        migrator.registerMigration("v4-document-iic") { db in
+            // SUMMARY and PERIODICAL invoices take their referenced invoices' amounts from the journal.
+            try db.execute(sql: "CREATE INDEX document_iic ON document (iic) WHERE iic IS NOT NULL")
+        }
         return migrator
     }
 }

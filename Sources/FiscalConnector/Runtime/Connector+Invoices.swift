@@ -39,11 +39,19 @@ extension Connector {
         let environment = configuration.taxAuthority.environment.rawValue
         let scope = Journal.OrdinalScope(environment: environment, tcr: configuration.device.tcr, year: issuedAt.montenegroYear)
 
+        // References to invoices in the journal need only their IIC; a SUMMARY sums them.
+        let completed: InvoiceRequest
+        do {
+            completed = try await completingReferences(request)
+        } catch {
+            return await refuse(failure(error, reference: request.reference))
+        }
+
         // Validate before anything is journaled: a bad request issues nothing.
         let preview: Invoice
         do {
             // The ordinal does not change what validation finds; the real one is allocated when journaling.
-            preview = try request.invoice(configuration: configuration, ordinal: 1, issuedAt: issuedAt)
+            preview = try completed.invoice(configuration: configuration, ordinal: 1, issuedAt: issuedAt)
             let issuing = IssueContext(now: now, vatRates: configuration.vatRates, certificateValidFrom: certificate.notBefore)
             _ = try InvoiceValidator.validated(preview, certificateTIN: certificate.taxpayerTIN, issuing: issuing)
         } catch {
@@ -86,7 +94,7 @@ extension Connector {
         // Journal, send and record on one of the connector's own threads: one hop instead of three.
         let done = await BlockingWorkers.shared.run { () -> Result<JournalEntry, any Error> in
             Result { try self.issueAndDeliver(kind: .registerInvoice, reference: request.reference, contentHash: contentHash, scope: scope, header: header) { ordinal in
-                let invoice = try request.invoice(configuration: self.configuration, ordinal: ordinal ?? 1, issuedAt: issuedAt)
+                let invoice = try completed.invoice(configuration: self.configuration, ordinal: ordinal ?? 1, issuedAt: issuedAt)
                 let signed = try self.signer.sign(invoice, header: header)
                 return JournalDocument(
                     id: nil, kind: "invoice", reference: request.reference, contentHash: contentHash, environment: environment,

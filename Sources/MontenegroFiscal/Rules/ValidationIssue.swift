@@ -42,6 +42,8 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
         case vatRateNotInForce
         /// An issue time outside the window allowed now (late-delivery deadline, clock skew, certificate validity).
         case outsideIssueWindow
+        /// A referenced invoice's issue time, amount or VAT groups differ from what was issued.
+        case referenceMismatch
     }
 
     /// The rule that failed.
