@@ -12,11 +12,19 @@ extension AdminService {
         }
         let identity: SigningIdentity
         do {
-            identity = try await gate.run { try SigningIdentity(pkcs12: pkcs12, password: password, source: "the uploaded file") }
+            identity = try await certificateGate.run { try SigningIdentity(pkcs12: pkcs12, password: password, source: "the uploaded file") }
         } catch let error as CertificateError {
             throw AdminError.invalid(error.code == .wrongPassword ? "password" : "certificate", error.message)
         }
         let certificate = identity.certificate
+        // As the tax authority does: a certificate counts only when a trusted CA issued it.
+        let trusted = settings.trustedCertificateAuthorities
+        guard !trusted.isEmpty else {
+            throw AdminError.invalid("certificate", "this server trusts no certificate authority yet, so it cannot check the certificate: start fiscal-admin with --trusted-ca FILE (the CA certificates the tax authority accepts)")
+        }
+        guard certificate.chains(to: trusted, through: identity.chain) else {
+            throw AdminError.invalid("certificate", "the certificate '\(certificate.subject)' was issued by '\(certificate.issuer)', which is not a trusted certificate authority: upload the seal certificate your CA issued for fiscalization")
+        }
         let now = now()
         guard certificate.isValid(at: now) else {
             throw AdminError.invalid("certificate", now < certificate.notBefore
