@@ -27,7 +27,7 @@ import Testing
         let again = try AdminService(database: harness.test.database, masterKey: .generate(), licenseKey: harness.licenseKey)
         #expect(try await again.clients(integrator).isEmpty)
         let version = try harness.test.database.transactionBlocking { try $0.queryOne("SELECT MAX(version) AS v FROM schema_version")?.integer("v") }
-        #expect(version == 2)
+        #expect(version == 3)
     }
 
     @Test(arguments: engines) func signUpValidatesAndRefusesDuplicates(engine: StoreEngine) async throws {

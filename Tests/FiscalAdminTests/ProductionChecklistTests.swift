@@ -19,7 +19,7 @@ import Testing
 
     func facts(certificate: Certificate?, license: License?, tcr: String? = "cc123cc123", software: String? = "ss123ss123", operatorCode: String? = "oo123oo123",
                tests: Int? = 3) -> ProductionChecklist.Facts {
-        .init(clientTIN: "12345678", certificate: certificate, businessUnitCode: "bb123bb123", tcrCode: tcr, softwareCode: software,
+        .init(clientTIN: "12345678", clientVerified: true, certificate: certificate, businessUnitCode: "bb123bb123", tcrCode: tcr, softwareCode: software,
               maintainerCode: "mm123mm123", operatorCode: operatorCode, license: license, testInvoicesFiscalized: tests)
     }
 

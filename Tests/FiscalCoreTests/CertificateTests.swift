@@ -161,7 +161,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [
+    // Doing the work would hold a core for about 15 minutes: the time limit fails the test instead.
+    @Test(.timeLimit(.minutes(1)), arguments: [
         (Int64(Int32.max), Int64(2048), [Int64(2048)], "integrity check (MAC)"),
         (2048, Int64(Int32.max), [2048], "certificate encryption"),
         (2048, 2048, [Int64(Int32.max)], "private key encryption"),
@@ -171,7 +172,7 @@ import Testing
         let clock = ContinuousClock()
         let started = clock.now
         let error = refusal(HostilePKCS12.make(macIterations: mac, certificateIterations: certificate, keyIterations: keys))
-        #expect(clock.now - started < .seconds(1), "refused before deriving anything")
+        #expect(clock.now - started < .seconds(10), "refused before deriving anything")
         #expect(error?.code == .tooManyIterations)
         #expect(error?.message.contains(part) == true, "\(String(describing: error))")
         #expect(error?.message.contains("at most 1000000") == true)

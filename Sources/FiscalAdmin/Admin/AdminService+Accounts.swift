@@ -33,8 +33,9 @@ extension AdminService {
             try self.requireFreeEmail(connection, email)
             let organizationID = Self.newID()
             if let company {
-                try self.requireFreeTIN(connection, company.tin)
-                try company.insert(connection, id: organizationID, administratorID: nil, at: now)
+                // Anyone may name any TIN here, so the company starts unverified, and the answer
+                // never says whether another registration names the same TIN.
+                try company.insert(connection, id: organizationID, administratorID: nil, verified: false, at: now)
             } else {
                 try connection.query("INSERT INTO organization (id, kind, name, country, created_at) VALUES (?, 'integrator', ?, 'MNE', ?)",
                                      [.text(organizationID), .text(organizationName), SQLValue(now)])

@@ -41,6 +41,13 @@ extension AdminService {
             guard tin == client.tin else {
                 throw AdminError.invalid("certificate", "the certificate is for TIN \(tin), the client \(client.name) has TIN \(client.tin ?? "none"): upload this client's certificate")
             }
+            // The certificate proves the TIN: an unverified company becomes verified.
+            if !client.verified {
+                try self.requireFreeTIN(connection, tin)
+                try connection.query("UPDATE organization SET verified = 1 WHERE id = ?", [.text(clientID)])
+                try self.audit(connection, principal, organization: clientID, action: "client.verify", entity: "organization", id: clientID,
+                               before: client, after: try self.organization(connection, clientID))
+            }
             let record = CertificateRecord(id: Self.newID(), clientID: clientID, subject: certificate.subject, tin: tin, serial: certificate.serialNumber,
                                            notBefore: certificate.notBefore, notAfter: certificate.notAfter, uploadedAt: now)
             let sealed = self.masterKey.seal(plaintext, context: "certificate:" + record.id)

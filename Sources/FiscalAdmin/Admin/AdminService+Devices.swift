@@ -260,6 +260,9 @@ extension AdminService {
         // Take the device's row first, so that two issues for one device (on PostgreSQL) take turns.
         try connection.query("UPDATE device SET id = id WHERE id = ?", [.text(device.id)])
         let client = try organization(connection, device.clientID)
+        guard client.verified else {
+            throw AdminError(.conflict, "\(client.name) has not proven its TIN \(client.tin ?? ""): upload its certificate, or accept its invitation as its integrator, before licensing its devices")
+        }
         let today = FiscalDate(now())
         // One license per device: a new one replaces whatever the device held.
         for previous in try licenses(connection, device.id) where previous.revokedAt == nil && previous.expires >= today {
@@ -318,7 +321,7 @@ extension AdminService {
         let certificate = try current.map { try Certificate(der: [UInt8](Data(base64Encoded: $0.der) ?? Data())) }
         let license = licenses.first { $0.status(today: today) == "active" }.flatMap { try? License.verify($0.token, trustedKeys: [licenseKey.publicKey]) }
         let facts = ProductionChecklist.Facts(
-            clientTIN: client.tin ?? "", certificate: certificate, businessUnitCode: device.businessUnitCode, tcrCode: device.tcrCode,
+            clientTIN: client.tin ?? "", clientVerified: client.verified, certificate: certificate, businessUnitCode: device.businessUnitCode, tcrCode: device.tcrCode,
             softwareCode: device.softwareCode, maintainerCode: device.maintainerCode, operatorCode: device.operatorCode, license: license,
             testInvoicesFiscalized: device.heartbeat?.report.testInvoices)
         return DeviceDetails(device: device, client: client, licenses: licenses, certificate: current?.record, checklist: ProductionChecklist(facts, at: now))

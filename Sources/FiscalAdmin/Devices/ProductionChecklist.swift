@@ -6,6 +6,8 @@ public import Foundation
 public struct ProductionChecklist: Sendable {
     /// One check.
     public enum Check: String, Sendable, CaseIterable {
+        /// The company proved its TIN (certificate, or its integrator registered or accepted it).
+        case companyVerified = "company_verified"
         /// A certificate is uploaded and valid today.
         case certificateValid = "certificate_valid"
         /// The certificate's TIN is the client's.
@@ -40,6 +42,8 @@ public struct ProductionChecklist: Sendable {
     public struct Facts: Sendable {
         /// The client's TIN.
         public var clientTIN: String
+        /// Whether the client company is verified.
+        public var clientVerified: Bool
         /// The uploaded certificate, if any.
         public var certificate: Certificate?
         /// The business unit's code.
@@ -58,9 +62,10 @@ public struct ProductionChecklist: Sendable {
         public var testInvoicesFiscalized: Int?
 
         /// Creates facts.
-        public init(clientTIN: String, certificate: Certificate?, businessUnitCode: String?, tcrCode: String?, softwareCode: String?, maintainerCode: String?,
+        public init(clientTIN: String, clientVerified: Bool, certificate: Certificate?, businessUnitCode: String?, tcrCode: String?, softwareCode: String?, maintainerCode: String?,
                     operatorCode: String?, license: License?, testInvoicesFiscalized: Int?) {
             self.clientTIN = clientTIN
+            self.clientVerified = clientVerified
             self.certificate = certificate
             self.businessUnitCode = businessUnitCode
             self.tcrCode = tcrCode
@@ -85,6 +90,12 @@ public struct ProductionChecklist: Sendable {
     public init(_ facts: Facts, at now: Date) {
         var items: [Item] = []
         func add(_ check: Check, _ status: Status, _ detail: String) { items.append(Item(check: check, status: status, detail: detail)) }
+
+        if facts.clientVerified {
+            add(.companyVerified, .passed, "the company's TIN \(facts.clientTIN) is verified")
+        } else {
+            add(.companyVerified, .failed, "the company has not proven its TIN \(facts.clientTIN): upload its certificate, or have its integrator accept it")
+        }
 
         if let certificate = facts.certificate {
             if now < certificate.notBefore {

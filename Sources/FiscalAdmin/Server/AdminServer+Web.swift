@@ -329,7 +329,7 @@ extension AdminServer {
 
     static func values(_ client: Organization) -> [String: Any] {
         ["id": client.id, "name": client.name, "tin": client.tin ?? "", "inVAT": client.inVAT, "vatNumber": client.vatNumber ?? "", "address": client.address ?? "",
-         "town": client.town ?? "", "country": client.country, "administratorName": client.administratorName ?? ""]
+         "town": client.town ?? "", "country": client.country, "administratorName": client.administratorName ?? "", "verified": client.verified]
     }
 
     static func values(_ unit: BusinessUnit) -> [String: Any] {

@@ -332,7 +332,7 @@ public struct AdminServer: Sendable {
     }
 }
 
-/// Headers every answer carries: no framing, no sniffing, no referrer leaks, no caching of
+/// Headers every answer carries: no framing, no sniffing, no referrer leaks to other sites, no caching of
 /// pages that show secrets, and a content policy without scripts.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AdminRequestContext
@@ -341,7 +341,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` with our own
+        // forms, and the same-origin check could not tell them from a foreign page's.
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         response.headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
         response.headers[.cacheControl] = "no-store"
         return response
