@@ -25,7 +25,7 @@ public enum HostilePKCS12 {
         return sequence(integer(3), sequence(oid("1.2.840.113549.1.7.1"), explicit(0, octets(authenticatedSafe))), mac)
     }
 
-    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+    private static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
         var length: [UInt8] = []
         if content.count < 0x80 {
             length = [UInt8(content.count)]
@@ -40,19 +40,19 @@ public enum HostilePKCS12 {
         return [tag] + length + content
     }
 
-    static func sequence(_ parts: [UInt8]...) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
-    static func sequence(_ parts: [[UInt8]]) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
-    static func explicit(_ number: UInt8, _ content: [UInt8]) -> [UInt8] { tlv(0xA0 | number, content) }
-    static func octets(_ bytes: [UInt8]) -> [UInt8] { tlv(0x04, bytes) }
+    private static func sequence(_ parts: [UInt8]...) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
+    private static func sequence(_ parts: [[UInt8]]) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
+    private static func explicit(_ number: UInt8, _ content: [UInt8]) -> [UInt8] { tlv(0xA0 | number, content) }
+    private static func octets(_ bytes: [UInt8]) -> [UInt8] { tlv(0x04, bytes) }
 
-    static func integer(_ value: Int64) -> [UInt8] {
+    private static func integer(_ value: Int64) -> [UInt8] {
         var bytes = withUnsafeBytes(of: value.bigEndian, Array.init)
         // Minimal two's complement: drop leading bytes that only repeat the sign.
         while bytes.count > 1, (bytes[0] == 0 && bytes[1] < 0x80) || (bytes[0] == 0xFF && bytes[1] >= 0x80) { bytes.removeFirst() }
         return tlv(0x02, bytes)
     }
 
-    static func oid(_ dotted: String) -> [UInt8] {
+    private static func oid(_ dotted: String) -> [UInt8] {
         let arcs = dotted.split(separator: ".").map { UInt64($0)! }
         var bytes: [UInt8] = [UInt8(arcs[0] * 40 + arcs[1])]
         for arc in arcs.dropFirst(2) {
@@ -67,7 +67,7 @@ public enum HostilePKCS12 {
         return tlv(0x06, bytes)
     }
 
-    static func random(_ count: Int) -> [UInt8] {
+    private static func random(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
