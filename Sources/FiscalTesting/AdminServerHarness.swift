@@ -27,13 +27,14 @@ public final class AdminServerHarness: Sendable {
     }
 
     /// Starts a server on a fresh database.
-    public static func start(_ engine: StoreEngine, settings: AdminService.Settings = AdminService.Settings(), trustProxy: Bool = false) async throws -> AdminServerHarness {
+    public static func start(_ engine: StoreEngine, settings: AdminService.Settings = AdminService.Settings(), trustProxy: Bool = false,
+                             readTimeout: Duration = AdminServer.readTimeout) async throws -> AdminServerHarness {
         let admin = try AdminHarness(engine, settings: settings)
         let server = try AdminServer(service: admin.service, publicURL: "http://127.0.0.1", trustProxy: trustProxy)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "fiscal-admin-test")
         logger.logLevel = .critical
-        let application = server.application(host: "127.0.0.1", port: 0, logger: logger) { port in
+        let application = server.application(host: "127.0.0.1", port: 0, logger: logger, readTimeout: readTimeout) { port in
             continuation.yield(port)
             continuation.finish()
         }
@@ -154,9 +155,15 @@ public final class WebClient: NSObject, URLSessionTaskDelegate, @unchecked Senda
     /// Signs in through the form; returns the dashboard's CSRF token.
     @discardableResult
     public func signIn(email: String, password: String) async throws -> String? {
-        let answer = try await send("POST", "/signin", form: ["email": email, "password": password, "next": "/"])
+        let answer = try await submitSignIn(email: email, password: password)
         guard answer.status == 303 else { return nil }
         return try await send("GET", "/").csrf
+    }
+
+    /// Opens the sign-in page and submits its form, as a browser does (with its CSRF token).
+    public func submitSignIn(email: String, password: String, headers: [String: String] = [:]) async throws -> Answer {
+        let page = try await send("GET", "/signin")
+        return try await send("POST", "/signin", form: ["email": email, "password": password, "next": "/", "csrf": page.csrf ?? ""], headers: headers)
     }
 
     public func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,

@@ -73,6 +73,9 @@ public final class AdminHarness: Sendable {
     public init(_ engine: StoreEngine, settings: AdminService.Settings = AdminService.Settings(), now: Date = Date()) throws {
         test = try engine.makeDatabase()
         licenseKey = Ed25519.PrivateKey.generate()
+        // Uploads are checked against the test root CA, which issued every test certificate.
+        var settings = settings
+        if settings.trustedCertificateAuthorities.isEmpty { settings.trustedCertificateAuthorities = [TestMaterial.rootCA] }
         let clock = TestClock(now)
         self.clock = clock
         service = try AdminService(database: test.database, masterKey: MasterKey.generate(), licenseKey: licenseKey, settings: settings,

@@ -10,6 +10,7 @@ struct FiscalAdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fiscal-admin",
         abstract: "The integrators' back office for fiscal connectors.",
+        version: FiscalVersion.current,
         subcommands: [ServeCommand.self, LicenseCommand.self, MasterKeyCommand.self]
     )
 }
@@ -31,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("production-url"), help: "Tax authority endpoint that production devices are given.") var productionURL: String?
     @Option(name: .customLong("public-url"), help: "The address connectors and people reach this server at (shown in enrolment commands).") var publicURL: String?
     @Option(name: .customLong("refresh-seconds"), help: "How often connectors refresh their profile and report.") var refreshSeconds: Int = 300
+    @Option(name: .customLong("trusted-ca"), help: "A PEM or DER file of CA certificates that uploaded certificates must chain to (repeatable; <data>/trusted-ca.pem is read too).") var trustedCA: [String] = []
     @Flag(name: .customLong("secure-cookies"), help: "Mark session cookies Secure (serve over HTTPS, e.g. behind a TLS proxy).") var secureCookies = false
     @Flag(name: .customLong("trust-proxy"), help: "Behind a reverse proxy: throttle sign-ins by the client address in X-Forwarded-For.") var trustProxy = false
 
@@ -40,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
         setup.databaseURL = database ?? ProcessInfo.processInfo.environment["FISCAL_ADMIN_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         setup.masterKeyPath = masterKey
         setup.licenseKeyPath = licenseKey
+        setup.trustedCAFiles = trustedCA
         if let testURL { setup.settings.testURL = testURL }
         if let productionURL { setup.settings.productionURL = productionURL }
         guard (10...86_400).contains(refreshSeconds) else { throw fail("--refresh-seconds \(refreshSeconds) must be between 10 and 86400") }

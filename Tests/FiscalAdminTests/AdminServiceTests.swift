@@ -27,7 +27,7 @@ import Testing
         let again = try AdminService(database: harness.test.database, masterKey: .generate(), licenseKey: harness.licenseKey)
         #expect(try await again.clients(integrator).isEmpty)
         let version = try harness.test.database.transactionBlocking { try $0.queryOne("SELECT MAX(version) AS v FROM schema_version")?.integer("v") }
-        #expect(version == 3)
+        #expect(version == 4)
     }
 
     @Test(arguments: engines) func signUpValidatesAndRefusesDuplicates(engine: StoreEngine) async throws {
@@ -53,7 +53,7 @@ import Testing
         for _ in 0..<5 {
             await expectError(.unauthenticated) { _ = try await service.signIn(email: "ana@integrator.me", password: "wrong password!", address: "10.0.0.1") }
         }
-        await expectError(.throttled) { _ = try await service.signIn(email: "ana@integrator.me", password: AdminHarness.password, address: "10.0.0.2") }
+        await expectError(.throttled) { _ = try await service.signIn(email: "ana@integrator.me", password: AdminHarness.password, address: "10.0.0.1") }
         harness.clock.advance(by: 60)
         let session = try await service.signIn(email: " Ana@Integrator.me ", password: AdminHarness.password, address: "10.0.0.1")
         #expect(try await service.session(token: session.token)?.principal.email == "ana@integrator.me")
@@ -180,7 +180,7 @@ import Testing
         #expect(try await service.devices(integrator, clientID: client.id).count == 26)
 
         await expectError(.invalid, field: "tcr_code") { _ = try await service.issueLicense(integrator, deviceID: device.id, Fields()) }
-        _ = try await service.updateDevice(integrator, id: device.id, Fields(["tcr_code": "cc123cc123", "operator_code": "oo123oo123"]))
+        _ = try await service.updateDevice(integrator, id: device.id, Fields(["tcr_code": "cc123cc123", "operator_code": "oo123oo123", "software_code": "ss123ss123", "maintainer_code": "mm123mm123"]))
         await expectError(.conflict, field: "tcr_code") { _ = try await service.updateDevice(integrator, id: bulk[0].id, Fields(["tcr_code": "cc123cc123"])) }
         await expectError(.invalid, field: "expires") { _ = try await service.issueLicense(integrator, deviceID: device.id, Fields(["expires": "2001-01-01"])) }
         await expectError(.invalid, field: "environments") { _ = try await service.issueLicense(integrator, deviceID: device.id, Fields(["environments": "staging"])) }
@@ -250,19 +250,35 @@ import Testing
         let unit = try await service.createBusinessUnit(integrator, clientID: client.id, Fields(["code": "bb123bb123", "name": "Shop"]))
         let device = try await service.createDevice(integrator, clientID: client.id, Fields(["business_unit_id": unit.id, "internal_id": "1"]))
         let red = try await service.deviceDetails(integrator, id: device.id).checklist
-        #expect(Set(red.failures.map(\.check)) == [.certificateValid, .certificateTIN, .registrationCodes, .licenseAllowsProduction])
+        #expect(Set(red.failures.map(\.check)) == [.certificateValid, .certificateTIN, .registrationCodes, .licenseAllowsProduction, .testInvoice])
         let before = try harness.rowCounts()
         await expectError(.checklist) { _ = try await service.switchEnvironment(integrator, id: device.id, Fields(["environment": "production", "confirm": "1"])) }
         #expect(try harness.rowCounts() == before)
 
-        _ = try await service.updateDevice(integrator, id: device.id, Fields(["tcr_code": "cc123cc123", "software_code": "ss123ss123", "maintainer_code": "mm123mm123", "operator_code": "oo123oo123"]))
+        // Every code, the operator's too, is needed for a license and for the checklist.
+        _ = try await service.updateDevice(integrator, id: device.id, Fields(["tcr_code": "cc123cc123", "software_code": "ss123ss123", "maintainer_code": "mm123mm123"]))
+        await expectError(.invalid, field: "operator_code") { _ = try await service.issueLicense(integrator, deviceID: device.id, Fields()) }
+        #expect(try await service.deviceDetails(integrator, id: device.id).checklist.failures.first { $0.check == .registrationCodes }?.detail.contains("operator code is missing") == true)
+        _ = try await service.updateDevice(integrator, id: device.id, Fields(["operator_code": "oo123oo123"]))
         _ = try await service.uploadCertificate(integrator, clientID: client.id, pkcs12: try TestMaterial.bytes(TestMaterial.certificate("taxpayer-modern.p12")), password: TestMaterial.password)
         _ = try await service.issueLicense(integrator, deviceID: device.id, Fields(["environments": "test"]))
-        #expect(try await service.deviceDetails(integrator, id: device.id).checklist.failures.map(\.check) == [.licenseAllowsProduction])
+        #expect(try await service.deviceDetails(integrator, id: device.id).checklist.failures.map(\.check) == [.licenseAllowsProduction, .testInvoice])
         _ = try await service.issueLicense(integrator, deviceID: device.id, Fields())
+        // No report of a test invoice, no switch: not before the connector reports, nor while it reports none.
+        #expect(try await service.deviceDetails(integrator, id: device.id).checklist.failures.map(\.check) == [.testInvoice])
+        await expectError(.checklist) { _ = try await service.switchEnvironment(integrator, id: device.id, Fields(["environment": "production", "confirm": "cc123cc123"])) }
+        let token = try await service.createEnrolmentToken(integrator, deviceID: device.id)
+        _ = try await service.enrol(token: token, publicKey: DeviceEnvelope.PrivateKey.generate().publicKey.base64)
+        func report(tests: Int) -> DeviceHeartbeat {
+            DeviceHeartbeat(version: "1.0.0", environment: "test", pending: 0, oldestDeadline: nil, certificateExpiry: nil, lastFIC: nil, lastFiscalizedAt: nil,
+                            testInvoices: tests, productionInvoices: 0)
+        }
+        try await service.recordHeartbeat(token: token, report(tests: 0))
+        await expectError(.checklist) { _ = try await service.switchEnvironment(integrator, id: device.id, Fields(["environment": "production", "confirm": "cc123cc123"])) }
+        try await service.recordHeartbeat(token: token, report(tests: 1))
         let green = try await service.deviceDetails(integrator, id: device.id).checklist
         #expect(green.isGreen)
-        #expect(green.items.first { $0.check == .testInvoice }?.status == .notReported)
+        #expect(green.items.allSatisfy { $0.status == .passed })
 
         await expectError(.checklist, field: "confirm") { _ = try await service.switchEnvironment(integrator, id: device.id, Fields(["environment": "production"])) }
         await expectError(.invalid, field: "environment") { _ = try await service.switchEnvironment(integrator, id: device.id, Fields(["environment": "live", "confirm": "cc123cc123"])) }

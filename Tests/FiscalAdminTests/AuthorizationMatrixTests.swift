@@ -31,6 +31,8 @@ import Testing
         let writers: Set<Role> = [.integratorAdmin, .clientAdmin]
         let path = route.path.replacingOccurrences(of: "/api/v1", with: "")
         switch (route.method, path) {
+        // connector.toml holds the device's license: a viewer may not take it.
+        case (.get, "/devices/:device/connector.toml"): return writers
         case (.get, _): return all
         case (.post, "/clients"): return [.integratorAdmin]
         case (.post, "/clients/:client/invitations"): return [.clientAdmin]
@@ -177,12 +179,20 @@ import Testing
         }
         // And tenant A's readers see their own records, on every reading route.
         for caller in world.callers where caller.ownTenant {
-            for route in routes where route.method == .get && route.access == .account && !route.path.contains(":token") && !route.path.contains(":license") && !route.path.contains(":invitation") {
+            for route in routes where route.method == .get && route.access == .account && !route.path.contains(":token") && !route.path.contains(":license") && !route.path.contains(":invitation")
+                && Self.allowed(route)?.contains(caller.role ?? .clientViewer) == true {
                 let path = Self.fill(route.path, world)
                 let answer = route.isPage ? try await caller.web.send("GET", path) : try await caller.api.send("GET", path)
                 #expect(answer.status == 200, "\(caller.name): GET \(route.path) → \(answer.status) \(answer.text.prefix(200))")
             }
         }
+
+        // A viewer reads the device but not its license token, which fiscalizes as the device.
+        let viewer = world.callers[3]
+        let viewed = try await viewer.api.send("GET", "/api/v1/devices/\(device.id)")
+        #expect(viewed.status == 200 && viewed.text.contains(license.id) && !viewed.text.contains(license.token))
+        let manager = try await world.callers[2].api.send("GET", "/api/v1/devices/\(device.id)")
+        #expect(manager.text.contains(license.token))
 
         // Unauthenticated: API and device routes refuse, with or without forged credentials.
         let forged = WebClient(base: harness.base, token: "fat_forged")

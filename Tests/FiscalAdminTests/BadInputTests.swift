@@ -20,7 +20,8 @@ import Testing
         let integrator = try await harness.admin.integrator(email: "ana@integrator.me")
         let client = try await service.createClient(integrator, AdminHarness.clientFields())
         let unit = try await service.createBusinessUnit(integrator, clientID: client.id, Fields(["code": "bb123bb123", "name": "Shop"]))
-        let device = try await service.createDevice(integrator, clientID: client.id, Fields(["business_unit_id": unit.id, "internal_id": "1", "tcr_code": "cc123cc123"]))
+        let device = try await service.createDevice(integrator, clientID: client.id, Fields(["business_unit_id": unit.id, "internal_id": "1", "tcr_code": "cc123cc123",
+                                                                                                   "software_code": "ss123ss123", "maintainer_code": "mm123mm123", "operator_code": "oo123oo123"]))
         let license = try await service.issueLicense(integrator, deviceID: device.id, Fields(["environments": "test"]))
         let (_, secret) = try await service.createAPIToken(integrator, Fields(["name": "t"]))
         let api = WebClient(base: harness.base, token: secret)
@@ -105,10 +106,10 @@ import Testing
 
         // Sign-in: a wrong password is refused on the page; repeated failures are throttled with Retry-After.
         let stranger = WebClient(base: harness.base)
-        let wrong = try await stranger.send("POST", "/signin", form: ["email": "ana@integrator.me", "password": "not the password"])
+        let wrong = try await stranger.submitSignIn(email: "ana@integrator.me", password: "not the password")
         #expect(wrong.status == 401 && wrong.text.contains("the email address or the password is wrong"))
         for _ in 0..<5 { _ = try await stranger.send("POST", "/api/v1/tokens", json: ["email": "ana@integrator.me", "password": "guess", "name": "x"]) }
-        let throttled = try await stranger.send("POST", "/signin", form: ["email": "ana@integrator.me", "password": AdminHarness.password])
+        let throttled = try await stranger.submitSignIn(email: "ana@integrator.me", password: AdminHarness.password)
         #expect(throttled.status == 429 && throttled.headers["retry-after"] != nil)
     }
 
@@ -119,12 +120,12 @@ import Testing
         _ = try await harness.admin.integrator(email: "marko@integrator.me")
         let client = WebClient(base: harness.base)
         for _ in 0..<6 {
-            _ = try await client.send("POST", "/signin", form: ["email": "ana@integrator.me", "password": "guess guess"], headers: ["X-Forwarded-For": "198.51.100.7"])
+            _ = try await client.submitSignIn(email: "ana@integrator.me", password: "guess guess", headers: ["X-Forwarded-For": "198.51.100.7"])
         }
         // The guesser's address waits; another client of the same proxy signs in.
-        let guesser = try await client.send("POST", "/signin", form: ["email": "marko@integrator.me", "password": AdminHarness.password], headers: ["X-Forwarded-For": "198.51.100.7"])
+        let guesser = try await client.submitSignIn(email: "marko@integrator.me", password: AdminHarness.password, headers: ["X-Forwarded-For": "198.51.100.7"])
         #expect(guesser.status == 429)
-        let other = try await client.send("POST", "/signin", form: ["email": "marko@integrator.me", "password": AdminHarness.password], headers: ["X-Forwarded-For": "203.0.113.1, 198.51.100.9"])
+        let other = try await client.submitSignIn(email: "marko@integrator.me", password: AdminHarness.password, headers: ["X-Forwarded-For": "203.0.113.1, 198.51.100.9"])
         #expect(other.status == 303)
     }
 }

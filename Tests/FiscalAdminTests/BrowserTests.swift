@@ -37,6 +37,23 @@ import Testing
         // More than a page of audit entries.
         for index in 1...45 { _ = try await service.createAPIToken(integrator, Fields(["name": "billing sync \(index)"])) }
 
+        // The browser's device gets a connector that reports a test invoice, as it would in a shop.
+        let reporter = Task {
+            while !Task.isCancelled {
+                if let client = try await service.clients(integrator).first(where: { $0.tin == "12345678" }),
+                   let device = try await service.devices(integrator, clientID: client.id).first {
+                    let token = try await service.createEnrolmentToken(integrator, deviceID: device.id)
+                    _ = try await service.enrol(token: token, publicKey: DeviceEnvelope.PrivateKey.generate().publicKey.base64)
+                    try await service.recordHeartbeat(token: token, DeviceHeartbeat(
+                        version: "1.0.0", environment: "test", pending: 0, oldestDeadline: nil, certificateExpiry: nil, lastFIC: UUID().uuidString.lowercased(),
+                        lastFiscalizedAt: harness.admin.clock.now, testInvoices: 1, productionInvoices: 0))
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        defer { reporter.cancel() }
+
         let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("fiscal-admin-dashboard-\(UUID().uuidString).png").path
         defer { try? FileManager.default.removeItem(atPath: screenshot) }
         let run = try await ExternalTools.run("python3", [

@@ -58,7 +58,7 @@ import Testing
         let token = try await api.send("POST", "/api/v1/tokens", json: ["email": "ana@primjer.me", "password": password, "name": "e2e"])
         api.token = try #require(try Self.json(token)["secret"] as? String)
 
-        // A client, a business unit, a device (without its maintainer code yet), a license.
+        // A client, a business unit, a device (without its maintainer code yet), a test license.
         let client = try Self.json(try await api.send("POST", "/api/v1/clients", json: [
             "name": "Kafana Primjer d.o.o.", "tin": "12345678", "in_vat": true, "vat_number": "30/31-12345-6", "address": "Slobode 1", "town": "Podgorica"]))
         let clientID = try #require(client["id"] as? String)
@@ -66,7 +66,11 @@ import Testing
         let device = try Self.json(try await api.send("POST", "/api/v1/clients/\(clientID)/devices", json: [
             "business_unit_id": try #require(unit["id"] as? String), "internal_id": "1", "tcr_code": "cc123cc123", "software_code": "ss123ss123", "operator_code": "oo123oo123"]))
         let deviceID = try #require(device["id"] as? String)
-        let license = try await api.send("POST", "/api/v1/devices/\(deviceID)/licenses", json: ["environments": "test,production"])
+        // A license needs every code: the maintainer code first.
+        let unlicensable = try await api.send("POST", "/api/v1/devices/\(deviceID)/licenses", json: ["environments": "test"])
+        #expect(unlicensable.status == 422 && unlicensable.text.contains("maintainer_code"), "\(unlicensable.text)")
+        #expect(try await api.send("PATCH", "/api/v1/devices/\(deviceID)", json: ["maintainer_code": "mm123mm123"]).status == 200)
+        let license = try await api.send("POST", "/api/v1/devices/\(deviceID)/licenses", json: ["environments": "test"])
         #expect(license.status == 201, "\(license.text)")
         // efitest needs a certificate too: the client's test certificate (legacy PKCS#12).
         let testCertificate = try await api.send("POST", "/api/v1/clients/\(clientID)/certificates", json: [
@@ -99,15 +103,15 @@ import Testing
         }
         #expect(reported, "the connector reported its test invoice")
 
-        // Not yet: the maintainer code is missing and the switch is refused.
+        // Not yet: the license allows test only and the switch is refused.
         let early = try await api.send("POST", "/api/v1/devices/\(deviceID)/environment", json: ["environment": "production", "confirm": "cc123cc123"])
         #expect(early.status == 409, "\(early.text)")
 
-        // The production certificate and the last code; the checklist turns green; the switch.
+        // The production certificate and a production license; the checklist turns green; the switch.
         let productionCertificate = try await api.send("POST", "/api/v1/clients/\(clientID)/certificates", json: [
             "pkcs12": Data(try TestMaterial.bytes(TestMaterial.certificate("taxpayer-modern.p12"))).base64EncodedString(), "password": TestMaterial.password])
         #expect(productionCertificate.status == 201, "\(productionCertificate.text)")
-        #expect(try await api.send("PATCH", "/api/v1/devices/\(deviceID)", json: ["maintainer_code": "mm123mm123"]).status == 200)
+        #expect(try await api.send("POST", "/api/v1/devices/\(deviceID)/licenses", json: ["environments": "test,production"]).status == 201)
         let details = try Self.json(try await api.send("GET", "/api/v1/devices/\(deviceID)"))
         #expect(details["checklist_green"] as? Bool == true, "\(details["checklist"] ?? "")")
         let switched = try await api.send("POST", "/api/v1/devices/\(deviceID)/environment", json: ["environment": "production", "confirm": "cc123cc123"])

@@ -17,9 +17,10 @@ import Testing
                                    expires: FiscalDate(expires)!, issued: FiscalDate("2026-01-01")!).license
     }
 
-    func facts(certificate: Certificate?, license: License?, tcr: String? = "cc123cc123", software: String? = "ss123ss123", tests: Int? = 3) -> ProductionChecklist.Facts {
-        .init(clientTIN: "12345678", certificate: certificate, businessUnitCode: "bb123bb123", tcrCode: tcr, softwareCode: software,
-              maintainerCode: "mm123mm123", license: license, testInvoicesFiscalized: tests)
+    func facts(certificate: Certificate?, license: License?, tcr: String? = "cc123cc123", software: String? = "ss123ss123", operatorCode: String? = "oo123oo123",
+               tests: Int? = 3) -> ProductionChecklist.Facts {
+        .init(clientTIN: "12345678", clientVerified: true, certificate: certificate, businessUnitCode: "bb123bb123", tcrCode: tcr, softwareCode: software,
+              maintainerCode: "mm123mm123", operatorCode: operatorCode, license: license, testInvoicesFiscalized: tests)
     }
 
     func status(_ list: ProductionChecklist, _ check: ProductionChecklist.Check) -> ProductionChecklist.Status? {
@@ -33,10 +34,11 @@ import Testing
         #expect(list.items.allSatisfy { $0.status == .passed })
     }
 
-    @Test func aConnectorThatHasNotReportedDoesNotBlock() throws {
+    @Test func noReportedTestInvoiceIsNotGreen() throws {
         let list = ProductionChecklist(facts(certificate: try certificate("taxpayer-modern.p12"), license: try license(), tests: nil), at: now)
-        #expect(list.isGreen)
-        #expect(status(list, .testInvoice) == .notReported)
+        #expect(!list.isGreen)
+        #expect(list.failures.map(\.check) == [.testInvoice])
+        #expect(list.failures[0].detail.contains("has not reported a test invoice"))
         let none = ProductionChecklist(facts(certificate: try certificate("taxpayer-modern.p12"), license: try license(), tests: 0), at: now)
         #expect(!none.isGreen)
         #expect(none.failures.map(\.check) == [.testInvoice])
@@ -47,6 +49,10 @@ import Testing
         #expect(missing.failures.map(\.check) == [.certificateValid, .certificateTIN, .registrationCodes, .licenseAllowsProduction])
         let codes = missing.failures.first { $0.check == .registrationCodes }!.detail
         #expect(codes.contains("TCR code is missing") && codes.contains("software code \"SS123ss123\""))
+
+        let noOperator = ProductionChecklist(facts(certificate: try certificate("taxpayer-modern.p12"), license: try license(), operatorCode: nil), at: now)
+        #expect(noOperator.failures.map(\.check) == [.registrationCodes])
+        #expect(noOperator.failures[0].detail.contains("operator code is missing"))
 
         let expired = ProductionChecklist(facts(certificate: try certificate("expired.p12"), license: try license()), at: now)
         #expect(expired.failures.map(\.check) == [.certificateValid])

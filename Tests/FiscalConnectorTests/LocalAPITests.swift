@@ -10,13 +10,13 @@ import Testing
 
 /// The local API over real HTTP on 127.0.0.1, with the simulated tax authority behind it.
 @Suite struct LocalAPITests {
-    func withServer(_ body: (String, ConnectorHarness) async throws -> Void) async throws {
+    func withServer(readTimeout: Duration = ConnectorServer.readTimeout, _ body: (String, ConnectorHarness) async throws -> Void) async throws {
         let harness = try await ConnectorHarness.start()
         let connector = try harness.connector()
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let app = ConnectorServer.application(connector: connector, token: "test-token", host: "127.0.0.1", port: 0, logger: logger) { port in
+        let app = ConnectorServer.application(connector: connector, token: "test-token", host: "127.0.0.1", port: 0, logger: logger, readTimeout: readTimeout) { port in
             continuation.yield(port)
             continuation.finish()
         }
@@ -33,6 +33,17 @@ import Testing
         task.cancel()
         _ = try? await task.value
         await harness.stop()
+    }
+
+    @Test func aSilentHalfSentRequestIsClosed() async throws {
+        try await withServer(readTimeout: .seconds(1)) { base, _ in
+            let port = try #require(URL(string: base)?.port)
+            let seconds = await BlockingWorkers.shared.run {
+                HalfSentRequest.secondsUntilClosed(port: port, sending: "POST /v1/invoices HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500\r\n\r\n{\"refer", limit: 10)
+            }
+            #expect(seconds != nil, "the connection stayed open for 10 s")
+            #expect((seconds ?? 99) < 5)
+        }
     }
 
     @Test func fiscalizesAndServesResultsAndQRCodes() async throws {

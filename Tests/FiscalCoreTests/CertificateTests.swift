@@ -148,3 +148,52 @@ import Testing
         #expect(service.sha256Fingerprint.count == 64)
     }
 }
+
+/// A PKCS#12 file can ask for any number of iterations; the loader refuses costly ones by name
+/// before doing any of that work.
+@Suite struct PKCS12IterationLimitTests {
+    func refusal(_ bytes: [UInt8], password: String = "x") -> CertificateError? {
+        do {
+            _ = try SigningIdentity(pkcs12: bytes, password: password, source: "upload.p12")
+            return nil
+        } catch {
+            return error as? CertificateError
+        }
+    }
+
+    // Doing the work would hold a core for about 15 minutes: the time limit fails the test instead.
+    @Test(.timeLimit(.minutes(1)), arguments: [
+        (Int64(Int32.max), Int64(2048), [Int64(2048)], "integrity check (MAC)"),
+        (2048, Int64(Int32.max), [2048], "certificate encryption"),
+        (2048, 2048, [Int64(Int32.max)], "private key encryption"),
+        (2048, 2048, [Int64.max], "private key encryption"),
+    ])
+    func hugeIterationCountsAreRefusedFastAndByName(mac: Int64, certificate: Int64, keys: [Int64], part: String) throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = refusal(HostilePKCS12.make(macIterations: mac, certificateIterations: certificate, keyIterations: keys))
+        #expect(clock.now - started < .seconds(10), "refused before deriving anything")
+        #expect(error?.code == .tooManyIterations)
+        #expect(error?.message.contains(part) == true, "\(String(describing: error))")
+        #expect(error?.message.contains("at most 1000000") == true)
+        #expect(error?.description.hasPrefix("upload.p12: ") == true)
+    }
+
+    @Test func manyDerivationsWithinTheSingleLimitAreRefusedByTheirSum() throws {
+        let bytes = HostilePKCS12.make(macIterations: 1_000_000, certificateIterations: 1_000_000, keyIterations: [1_000_000, 1_000_000])
+        let error = refusal(bytes)
+        #expect(error?.code == .tooManyIterations)
+        #expect(error?.message.contains("4000000 iterations together") == true, "\(String(describing: error))")
+    }
+
+    @Test func ordinaryCountsPassTheLimitAndFailOnTheirMAC() throws {
+        // The forged MAC is random: a file within the limits gets as far as the password check.
+        #expect(refusal(HostilePKCS12.make(macIterations: 2048, certificateIterations: 2048, keyIterations: [2048]))?.code == .wrongPassword)
+    }
+
+    @Test func everyCommittedFileIsWithinTheLimits() throws {
+        for file in ["taxpayer-modern.p12", "taxpayer-legacy.p12", "taxpayer-3des.p12", "tax-authority.p12", "expired.p12"] {
+            _ = try SigningIdentity(contentsOf: TestMaterial.certificate(file), password: TestMaterial.password)
+        }
+    }
+}

@@ -2,9 +2,10 @@ public import Foundation
 
 /// Sign-in rate limiting as a state machine: after `freeAttempts` failures for one key (an account
 /// name, or a client address) within `window`, each further attempt must wait, doubling from
-/// `baseDelay` up to `maximumDelay`. A success clears the key. Callers check both the account and
-/// the address, so neither password guessing on one account nor spraying many accounts from one
-/// address gets far. Times are passed in, so the machine is tested without sleeping.
+/// `baseDelay` up to `maximumDelay`. A success clears the key. Sign-in counts each attempt under
+/// the account at its address and under the address alone, so neither password guessing on one
+/// account nor spraying many accounts from one address gets far, while failures from elsewhere
+/// never lock the owner out. Times are passed in, so the machine is tested without sleeping.
 public struct SignInThrottle: Sendable {
     /// What the throttle decides for an attempt.
     public enum Decision: Sendable, Equatable {
@@ -69,6 +70,26 @@ public struct SignInThrottle: Sendable {
             if records.count >= capacity { forgetOldest(now: now) }
             records[key] = Record(failures: 1, lastFailure: now)
         }
+    }
+
+    /// Checks every key and, when all allow the attempt, counts it against each as a failure
+    /// before the password is checked, so concurrent attempts cannot all slip through the free
+    /// ones; ``recordSuccess(for:)`` and ``withdraw(for:)`` settle the count afterwards.
+    public mutating func admit(_ keys: [String], at now: Date) -> Decision {
+        let waits = keys.compactMap { key -> Int? in
+            if case .wait(let seconds) = decision(for: key, at: now) { return seconds }
+            return nil
+        }
+        if let longest = waits.max() { return .wait(seconds: longest) }
+        keys.forEach { recordFailure(for: $0, at: now) }
+        return .allowed
+    }
+
+    /// Takes back one attempt counted by ``admit(_:at:)`` that turned out not to be a failure.
+    public mutating func withdraw(for key: String) {
+        guard var record = records[key] else { return }
+        record.failures -= 1
+        records[key] = record.failures > 0 ? record : nil
     }
 
     /// Records a success, which forgets the key's failures.

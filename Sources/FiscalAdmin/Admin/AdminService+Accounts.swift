@@ -33,8 +33,9 @@ extension AdminService {
             try self.requireFreeEmail(connection, email)
             let organizationID = Self.newID()
             if let company {
-                try self.requireFreeTIN(connection, company.tin)
-                try company.insert(connection, id: organizationID, administratorID: nil, at: now)
+                // Anyone may name any TIN here, so the company starts unverified, and the answer
+                // never says whether another registration names the same TIN.
+                try company.insert(connection, id: organizationID, administratorID: nil, verified: false, at: now)
             } else {
                 try connection.query("INSERT INTO organization (id, kind, name, country, created_at) VALUES (?, 'integrator', ?, 'MNE', ?)",
                                      [.text(organizationID), .text(organizationName), SQLValue(now)])
@@ -59,16 +60,21 @@ extension AdminService {
         return try await signUp(Fields(["kind": "integrator", "organization": organization, "name": "Administrator", "email": email, "password": password]))
     }
 
-    /// Checks a password, throttled per account and per address, and opens a session.
+    /// Checks a password, throttled per account at an address and per address, and opens a
+    /// session. The attempt is counted before the password is checked, so a burst of concurrent
+    /// guesses gets no more than the free attempts; failures at one address never lock the
+    /// account's owner out elsewhere.
     public func signIn(email rawEmail: String, password: String, address: String) async throws -> Session {
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let started = now()
-        let keys = ["account:" + email, "address:" + address]
-        for key in keys {
-            if case .wait(let seconds) = throttle.withLock({ $0.decision(for: key, at: started) }) {
-                throw AdminError(.throttled, field: "password", "too many failed sign-ins; wait \(seconds) seconds and try again", retryAfter: seconds)
-            }
+        let keys = ["account:" + email + " address:" + address, "address:" + address]
+        if case .wait(let seconds) = throttle.withLock({ $0.admit(keys, at: started) }) {
+            throw AdminError(.throttled, field: "password", "too many failed sign-ins; wait \(seconds) seconds and try again", retryAfter: seconds)
         }
+        // Until the password is known to be wrong or right, the attempt stays counted; any other
+        // outcome (store down, server busy) takes it back.
+        var settled = false
+        defer { if !settled { throttle.withLock { throttle in keys.forEach { throttle.withdraw(for: $0) } } } }
         let found = try await transaction { connection -> (String, String)? in
             guard let row = try connection.queryOne("SELECT id, password_hash FROM account WHERE email = ?", [.text(email)]) else { return nil }
             return (try row.text("id"), try row.text("password_hash"))
@@ -83,13 +89,16 @@ extension AdminService {
             }
             return hasher.verify(password, against: found.1)
         }
+        settled = true
         guard let found, matches else {
-            throttle.withLock { throttle in keys.forEach { throttle.recordFailure(for: $0, at: started) } }
             throw AdminError(.unauthenticated, field: "password", "the email address or the password is wrong")
         }
-        // Only the account's count resets: signing in to an account of one's own must not wipe the
-        // failures an address piled up against others.
-        throttle.withLock { $0.recordSuccess(for: keys[0]) }
+        // The account's count at this address resets; the address keeps the failures it piled up
+        // against other accounts.
+        throttle.withLock { throttle in
+            throttle.recordSuccess(for: keys[0])
+            throttle.withdraw(for: keys[1])
+        }
         let rehash = hasher.needsRehash(found.1) ? try? await gate.run { try hasher.hash(password) } : nil
         let token = Self.newSecret(prefix: "fs_"), csrf = Self.newSecret(prefix: "")
         let expires = started.addingTimeInterval(settings.sessionLifetime)
@@ -135,9 +144,11 @@ extension AdminService {
     }
 
     /// Changes the caller's password and ends its other sessions. Fields: `current_password`,
-    /// `new_password`.
+    /// `new_password`, `revoke_api_tokens` (`true` also revokes every API token of the account:
+    /// after a leak, a token would outlive the old password).
     public func changePassword(_ principal: Principal, _ fields: Fields, keepSession: String? = nil) async throws {
         let current = fields.values["current_password"] ?? ""
+        let revokeTokens = try fields.flag("revoke_api_tokens")
         let hash = try await newPasswordHash(fields, "new_password")
         let hasher = self.hasher
         let stored = try await transaction { connection in
@@ -151,6 +162,17 @@ extension AdminService {
             try connection.query("DELETE FROM session WHERE account_id = ? AND token_hash <> ?", [.text(principal.accountID), .text(keepSession.map(Self.secretHash) ?? "")])
             try self.audit(connection, principal, organization: principal.organizationID, action: "account.change_password", entity: "account", id: principal.accountID,
                            before: String?.none, after: String?.none)
+            if revokeTokens {
+                let now = self.now()
+                let active = try connection.query("SELECT id, name, created_at, revoked_at FROM api_token WHERE account_id = ? AND revoked_at IS NULL ORDER BY id",
+                                                  [.text(principal.accountID)]).map(Self.apiToken)
+                for before in active {
+                    var after = before
+                    after.revokedAt = now
+                    try connection.query("UPDATE api_token SET revoked_at = ? WHERE id = ?", [SQLValue(now), .text(before.id)])
+                    try self.audit(connection, principal, organization: principal.organizationID, action: "api_token.revoke", entity: "api_token", id: before.id, before: before, after: after)
+                }
+            }
         }
     }
 

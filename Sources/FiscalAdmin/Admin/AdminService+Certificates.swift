@@ -12,11 +12,19 @@ extension AdminService {
         }
         let identity: SigningIdentity
         do {
-            identity = try await gate.run { try SigningIdentity(pkcs12: pkcs12, password: password, source: "the uploaded file") }
+            identity = try await certificateGate.run { try SigningIdentity(pkcs12: pkcs12, password: password, source: "the uploaded file") }
         } catch let error as CertificateError {
             throw AdminError.invalid(error.code == .wrongPassword ? "password" : "certificate", error.message)
         }
         let certificate = identity.certificate
+        // As the tax authority does: a certificate counts only when a trusted CA issued it.
+        let trusted = settings.trustedCertificateAuthorities
+        guard !trusted.isEmpty else {
+            throw AdminError.invalid("certificate", "this server trusts no certificate authority yet, so it cannot check the certificate: start fiscal-admin with --trusted-ca FILE (the CA certificates the tax authority accepts)")
+        }
+        guard certificate.chains(to: trusted, through: identity.chain) else {
+            throw AdminError.invalid("certificate", "the certificate '\(certificate.subject)' was issued by '\(certificate.issuer)', which is not a trusted certificate authority: upload the seal certificate your CA issued for fiscalization")
+        }
         let now = now()
         guard certificate.isValid(at: now) else {
             throw AdminError.invalid("certificate", now < certificate.notBefore
@@ -32,6 +40,13 @@ extension AdminService {
             let client = try self.client(connection, principal, clientID)
             guard tin == client.tin else {
                 throw AdminError.invalid("certificate", "the certificate is for TIN \(tin), the client \(client.name) has TIN \(client.tin ?? "none"): upload this client's certificate")
+            }
+            // The certificate proves the TIN: an unverified company becomes verified.
+            if !client.verified {
+                try self.requireFreeTIN(connection, tin)
+                try connection.query("UPDATE organization SET verified = 1 WHERE id = ?", [.text(clientID)])
+                try self.audit(connection, principal, organization: clientID, action: "client.verify", entity: "organization", id: clientID,
+                               before: client, after: try self.organization(connection, clientID))
             }
             let record = CertificateRecord(id: Self.newID(), clientID: clientID, subject: certificate.subject, tin: tin, serial: certificate.serialNumber,
                                            notBefore: certificate.notBefore, notAfter: certificate.notAfter, uploadedAt: now,

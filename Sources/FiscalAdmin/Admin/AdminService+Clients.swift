@@ -27,11 +27,12 @@ struct ClientDetails: Sendable {
         }
     }
 
-    func insert(_ connection: any SQLConnection, id: String, administratorID: String?, at now: Date) throws {
+    func insert(_ connection: any SQLConnection, id: String, administratorID: String?, verified: Bool, at now: Date) throws {
         try connection.query("""
-            INSERT INTO organization (id, kind, name, tin, in_vat, vat_number, address, town, country, administrator_id, created_at)
-            VALUES (?, 'client', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.text(id), .text(name), .text(tin), SQLValue(inVAT), SQLValue(vatNumber), .text(address), .text(town), .text(country), SQLValue(administratorID), SQLValue(now)])
+            INSERT INTO organization (id, kind, name, tin, in_vat, vat_number, address, town, country, administrator_id, created_at, verified)
+            VALUES (?, 'client', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(id), .text(name), .text(tin), SQLValue(inVAT), SQLValue(vatNumber), .text(address), .text(town), .text(country), SQLValue(administratorID), SQLValue(now),
+                  SQLValue(verified)])
     }
 }
 
@@ -46,7 +47,7 @@ extension AdminService {
         return try await transaction { connection in
             try self.requireFreeTIN(connection, details.tin)
             let id = Self.newID()
-            try details.insert(connection, id: id, administratorID: principal.organizationID, at: now)
+            try details.insert(connection, id: id, administratorID: principal.organizationID, verified: true, at: now)
             let client = try self.organization(connection, id)
             try self.audit(connection, principal, organization: id, action: "client.create", entity: "organization", id: id, before: Organization?.none, after: client)
             return client
@@ -60,7 +61,7 @@ extension AdminService {
         return try await transaction { connection in
             let before = try self.client(connection, principal, id)
             if details.tin != before.tin {
-                try self.requireFreeTIN(connection, details.tin)
+                if before.verified { try self.requireFreeTIN(connection, details.tin) }
                 // Certificates and licenses carry the TIN: a different one means a different company.
                 if try connection.queryOne("""
                     SELECT certificate.id FROM certificate WHERE client_id = ?
@@ -145,7 +146,9 @@ extension AdminService {
             guard before.state == .pending else { throw AdminError(.conflict, "the invitation was already \(before.state.rawValue)") }
             if accept {
                 let clientBefore = try self.organization(connection, before.clientID)
-                let taken = try connection.query("UPDATE organization SET administrator_id = ? WHERE id = ? AND administrator_id IS NULL RETURNING id",
+                // Accepting vouches for the company: it becomes verified, unless its TIN is proven elsewhere.
+                if !clientBefore.verified, let tin = clientBefore.tin { try self.requireFreeTIN(connection, tin) }
+                let taken = try connection.query("UPDATE organization SET administrator_id = ?, verified = 1 WHERE id = ? AND administrator_id IS NULL RETURNING id",
                                                  [.text(principal.organizationID), .text(before.clientID)]).isEmpty
                 guard !taken else { throw AdminError(.conflict, "\(before.clientName) chose another integrator in the meantime") }
                 try self.audit(connection, principal, organization: before.clientID, action: "client.set_administrator", entity: "organization", id: before.clientID,
@@ -195,9 +198,11 @@ extension AdminService {
 
     // MARK: Helpers
 
+    /// Refuses a TIN that a verified company holds. Only integrators and proven companies get
+    /// this answer; a self-registration never learns whether a TIN is taken.
     func requireFreeTIN(_ connection: any SQLConnection, _ tin: String) throws {
-        if try connection.queryOne("SELECT id FROM organization WHERE kind = 'client' AND tin = ?", [.text(tin)]) != nil {
-            throw AdminError(.conflict, field: "tin", "a company with TIN \(tin) is already registered: ask its administrator to add you as a user")
+        if try connection.queryOne("SELECT id FROM organization WHERE kind = 'client' AND tin = ? AND verified = 1", [.text(tin)]) != nil {
+            throw AdminError(.conflict, field: "tin", "TIN \(tin) belongs to a verified company: if it is your client, ask it to name you as its integrator")
         }
     }
 
@@ -232,7 +237,7 @@ extension AdminService {
                      tin: try row.optionalText("tin"), inVAT: try row.flag("in_vat"), vatNumber: try row.optionalText("vat_number"),
                      address: try row.optionalText("address"), town: try row.optionalText("town"), country: try row.text("country"),
                      administratorID: try row.optionalText("administrator_id"), administratorName: try row.optionalText("administrator_name"),
-                     createdAt: try row.date("created_at"))
+                     createdAt: try row.date("created_at"), verified: try row.flag("verified"))
     }
 
     static func businessUnit(_ row: SQLRow) throws -> BusinessUnit {

@@ -9,7 +9,7 @@ extension AdminService {
         /// Its client.
         public let client: Organization
         /// Its licenses, newest first.
-        public let licenses: [LicenseRecord]
+        public var licenses: [LicenseRecord]
         /// The client's current certificate.
         public let certificate: CertificateRecord?
         /// Whether it may switch to production.
@@ -130,12 +130,21 @@ extension AdminService {
         }
     }
 
-    /// A device with its licenses, certificate and checklist.
+    /// A device with its licenses, certificate and checklist. A client viewer gets the licenses
+    /// without their tokens (`token` is empty): a token lets any connector fiscalize as the device.
     public func deviceDetails(_ principal: Principal, id: String) async throws -> DeviceDetails {
         let now = now()
         return try await transaction { connection in
             let device = try self.device(connection, principal, id)
-            return try self.details(connection, device, at: now)
+            var details = try self.details(connection, device, at: now)
+            if !principal.canWrite {
+                details.licenses = details.licenses.map { license in
+                    var hidden = license
+                    hidden.token = ""
+                    return hidden
+                }
+            }
+            return details
         }
     }
 
@@ -215,7 +224,10 @@ extension AdminService {
     /// The device's `connector.toml`, to use beside its certificate (`certificate.p12`, password
     /// in `FISCAL_CERT_PASSWORD`) and the license authority's key (`license-authority.pub`).
     public func connectorConfiguration(_ principal: Principal, deviceID: String) async throws -> String {
-        try await transaction { connection in
+        guard principal.canWrite else {
+            throw AdminError.forbidden("a client viewer cannot download connector.toml: it holds the device's license; ask a client admin")
+        }
+        return try await transaction { connection in
             let device = try self.device(connection, principal, deviceID)
             return try self.profile(connection, device, sealedTo: nil).connectorTOML(
                 certificateFile: "certificate.p12", passwordFile: nil, trustedKeyFile: LicenseAuthority.publicKeyFile)
@@ -239,12 +251,18 @@ extension AdminService {
 
     func issue(_ connection: any SQLConnection, _ principal: Principal, _ device: Device, environments: [String], expires: FiscalDate, action: String) throws -> LicenseRecord {
         guard device.state == .active else { throw AdminError(.conflict, "device \(device.internalID) is retired: reactivate it before licensing it") }
-        guard let tcr = device.tcrCode else {
-            throw AdminError.invalid("tcr_code", "device \(device.internalID) has no TCR code yet: enter the code the tax authority's portal issued, then license it")
+        // A license names the device's codes; it is issued only once all of them are entered.
+        for (field, name, value) in [("tcr_code", "TCR code", device.tcrCode), ("software_code", "software code", device.softwareCode),
+                                     ("maintainer_code", "maintainer code", device.maintainerCode), ("operator_code", "operator code", device.operatorCode)] where value == nil {
+            throw AdminError.invalid(field, "device \(device.internalID) has no \(name) yet: enter the code the tax authority's portal issued, then license it")
         }
+        let tcr = device.tcrCode ?? ""
         // Take the device's row first, so that two issues for one device (on PostgreSQL) take turns.
         try connection.query("UPDATE device SET id = id WHERE id = ?", [.text(device.id)])
         let client = try organization(connection, device.clientID)
+        guard client.verified else {
+            throw AdminError(.conflict, "\(client.name) has not proven its TIN \(client.tin ?? ""): upload its certificate, or accept its invitation as its integrator, before licensing its devices")
+        }
         let today = FiscalDate(now())
         // One license per device: a new one replaces whatever the device held.
         for previous in try licenses(connection, device.id) where previous.revokedAt == nil && previous.expires >= today {
@@ -303,8 +321,8 @@ extension AdminService {
         let certificate = try current.map { try Certificate(der: [UInt8](Data(base64Encoded: $0.der) ?? Data())) }
         let license = licenses.first { $0.status(today: today) == "active" }.flatMap { try? License.verify($0.token, trustedKeys: [licenseKey.publicKey]) }
         let facts = ProductionChecklist.Facts(
-            clientTIN: client.tin ?? "", certificate: certificate, businessUnitCode: device.businessUnitCode, tcrCode: device.tcrCode,
-            softwareCode: device.softwareCode, maintainerCode: device.maintainerCode, license: license,
+            clientTIN: client.tin ?? "", clientVerified: client.verified, certificate: certificate, businessUnitCode: device.businessUnitCode, tcrCode: device.tcrCode,
+            softwareCode: device.softwareCode, maintainerCode: device.maintainerCode, operatorCode: device.operatorCode, license: license,
             testInvoicesFiscalized: device.heartbeat?.report.testInvoices)
         return DeviceDetails(device: device, client: client, licenses: licenses, certificate: current?.record, checklist: ProductionChecklist(facts, at: now))
     }

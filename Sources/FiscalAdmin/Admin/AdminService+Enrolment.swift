@@ -58,6 +58,10 @@ extension AdminService {
               report.pending >= 0, report.testInvoices >= 0, report.productionInvoices >= 0 else {
             throw AdminError.invalid("heartbeat", "the report has out-of-range values")
         }
+        // What the dashboard shows is plain text, never control or text-direction characters.
+        for (field, value) in [("version", report.version), ("environment", report.environment), ("last_fic", report.lastFIC ?? "")] where !value.isPlainText {
+            throw AdminError.invalid(field, "the report's \(field) contains control or text-direction characters; send plain text")
+        }
         let now = now()
         try await transaction { connection in
             let device = try self.enrolledDevice(connection, token: token)

@@ -15,6 +15,8 @@ public final class AdminService: Sendable {
     /// - `refreshSeconds`: how often connectors refresh and report (300)
     /// - `maximumCertificateBytes`: the largest PKCS#12 upload (64 KiB)
     /// - `maximumBulkDevices`: the most devices one bulk creation makes (500)
+    /// - `trustedCertificateAuthorities`: the CAs an uploaded certificate must chain to (none:
+    ///   every upload is refused, naming `--trusted-ca`)
     public struct Settings: Sendable {
         public var testURL: String = "https://efitest.tax.gov.me/fs-v1"
         public var productionURL: String = "https://efi.tax.gov.me/fs-v1"
@@ -23,6 +25,7 @@ public final class AdminService: Sendable {
         public var refreshSeconds: Int = 300
         public var maximumCertificateBytes: Int = 64 * 1024
         public var maximumBulkDevices: Int = 500
+        public var trustedCertificateAuthorities: [Certificate] = []
 
         /// The defaults.
         public init() {}
@@ -44,8 +47,11 @@ public final class AdminService: Sendable {
     /// The clock (tests pass their own).
     public let now: @Sendable () -> Date
     let throttle: Mutex<SignInThrottle>
-    /// Bounds the CPU- and memory-heavy work (scrypt, PKCS#12) that anyone can trigger.
+    /// Bounds password hashing (scrypt), which every sign-in needs.
     let gate = CPUGate(limit: ProcessInfo.processInfo.activeProcessorCount)
+    /// Bounds opening uploaded PKCS#12 files on a queue of its own (half the cores, a short
+    /// queue), so certificate uploads can never hold up or crowd out sign-ins.
+    let certificateGate = CPUGate(limit: ProcessInfo.processInfo.activeProcessorCount / 2, queueLimit: 8)
 
     /// Opens the service on a migrated store.
     public init(database: any SQLDatabase, masterKey: MasterKey, licenseKey: Ed25519.PrivateKey, settings: Settings = Settings(),
@@ -123,6 +129,13 @@ public final class AdminService: Sendable {
 }
 
 extension String {
+    /// `true` when the text has no control characters (NUL, line breaks, escapes) and no
+    /// bidirectional overrides or isolates (U+202A–202E, U+2066–2069), which make a name show
+    /// otherwise than it reads (`Kafana\u{202E}gpj.exe`).
+    var isPlainText: Bool {
+        !unicodeScalars.contains { $0.properties.generalCategory == .control || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }
+    }
+
     func leftPadded(_ length: Int) -> String { count >= length ? String(suffix(length)) : String(repeating: "0", count: length - count) + self }
 }
 
@@ -141,9 +154,12 @@ public struct Fields: Sendable {
         return value
     }
 
-    /// A required value.
+    /// A required value, plain text (see ``text(_:_:limit:required:)``).
     public func required(_ name: String, _ what: String) throws(AdminError) -> String {
         guard let value = optional(name) else { throw .invalid(name, "\(name) is missing: enter \(what)") }
+        guard value.isPlainText else {
+            throw .invalid(name, "\(name) contains control or text-direction characters (such as U+0000 or U+202E); enter plain text")
+        }
         return value
     }
 
@@ -151,8 +167,8 @@ public struct Fields: Sendable {
     public func text(_ name: String, _ what: String, limit: Int = 200, required: Bool = true) throws(AdminError) -> String? {
         guard let value = required ? try self.required(name, what) : optional(name) else { return nil }
         guard value.count <= limit else { throw .invalid(name, "\(name) has \(value.count) characters; at most \(limit) are allowed") }
-        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw .invalid(name, "\(name) contains control characters; enter plain text")
+        guard value.isPlainText else {
+            throw .invalid(name, "\(name) contains control or text-direction characters (such as U+0000 or U+202E); enter plain text")
         }
         return value
     }
@@ -189,8 +205,7 @@ public struct Fields: Sendable {
     public func email(_ name: String = "email") throws(AdminError) -> String {
         let value = try required(name, "an email address").lowercased()
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard value.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !value.contains(where: { $0.isWhitespace }),
-              !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard value.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !value.contains(where: { $0.isWhitespace }), value.isPlainText else {
             throw .invalid(name, "\(name) '\(value)' is not an email address such as ana@example.me")
         }
         return value

@@ -62,6 +62,9 @@ public struct Organization: Sendable, Codable, Equatable {
     public var administratorName: String?
     /// When it was created.
     public var createdAt: Date
+    /// Whether the company proved its TIN (its certificate was uploaded, or its integrator
+    /// registered or accepted it). Unverified companies get no licenses and no production.
+    public var verified: Bool
 }
 
 /// A sign-in account, without its password hash.

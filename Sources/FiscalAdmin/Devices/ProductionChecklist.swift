@@ -6,15 +6,17 @@ public import Foundation
 public struct ProductionChecklist: Sendable {
     /// One check.
     public enum Check: String, Sendable, CaseIterable {
+        /// The company proved its TIN (certificate, or its integrator registered or accepted it).
+        case companyVerified = "company_verified"
         /// A certificate is uploaded and valid today.
         case certificateValid = "certificate_valid"
         /// The certificate's TIN is the client's.
         case certificateTIN = "certificate_tin"
-        /// Business unit, TCR, software and maintainer codes are present and well-formed.
+        /// Business unit, TCR, software, maintainer and operator codes are present and well-formed.
         case registrationCodes = "registration_codes"
         /// The device's license is valid and allows production.
         case licenseAllowsProduction = "license_allows_production"
-        /// The connector fiscalized at least one invoice in test (when it reports).
+        /// The connector reported at least one invoice fiscalized in test.
         case testInvoice = "test_invoice"
     }
 
@@ -24,8 +26,6 @@ public struct ProductionChecklist: Sendable {
         case passed
         /// Does not hold; the detail says what to do.
         case failed
-        /// The connector has not reported yet, so this cannot be checked; it does not block.
-        case notReported = "not_reported"
     }
 
     /// One line of the checklist.
@@ -42,6 +42,8 @@ public struct ProductionChecklist: Sendable {
     public struct Facts: Sendable {
         /// The client's TIN.
         public var clientTIN: String
+        /// Whether the client company is verified.
+        public var clientVerified: Bool
         /// The uploaded certificate, if any.
         public var certificate: Certificate?
         /// The business unit's code.
@@ -52,19 +54,24 @@ public struct ProductionChecklist: Sendable {
         public var softwareCode: String?
         /// The maintainer code.
         public var maintainerCode: String?
+        /// The operator code invoices carry by default.
+        public var operatorCode: String?
         /// The device's current license, if any.
         public var license: License?
         /// Invoices the connector reports it fiscalized in test; `nil` when it has not reported.
         public var testInvoicesFiscalized: Int?
 
         /// Creates facts.
-        public init(clientTIN: String, certificate: Certificate?, businessUnitCode: String?, tcrCode: String?, softwareCode: String?, maintainerCode: String?, license: License?, testInvoicesFiscalized: Int?) {
+        public init(clientTIN: String, clientVerified: Bool, certificate: Certificate?, businessUnitCode: String?, tcrCode: String?, softwareCode: String?, maintainerCode: String?,
+                    operatorCode: String?, license: License?, testInvoicesFiscalized: Int?) {
             self.clientTIN = clientTIN
+            self.clientVerified = clientVerified
             self.certificate = certificate
             self.businessUnitCode = businessUnitCode
             self.tcrCode = tcrCode
             self.softwareCode = softwareCode
             self.maintainerCode = maintainerCode
+            self.operatorCode = operatorCode
             self.license = license
             self.testInvoicesFiscalized = testInvoicesFiscalized
         }
@@ -83,6 +90,12 @@ public struct ProductionChecklist: Sendable {
     public init(_ facts: Facts, at now: Date) {
         var items: [Item] = []
         func add(_ check: Check, _ status: Status, _ detail: String) { items.append(Item(check: check, status: status, detail: detail)) }
+
+        if facts.clientVerified {
+            add(.companyVerified, .passed, "the company's TIN \(facts.clientTIN) is verified")
+        } else {
+            add(.companyVerified, .failed, "the company has not proven its TIN \(facts.clientTIN): upload its certificate, or have its integrator accept it")
+        }
 
         if let certificate = facts.certificate {
             if now < certificate.notBefore {
@@ -107,14 +120,14 @@ public struct ProductionChecklist: Sendable {
 
         let codes: [(String, String?)] = [
             ("business unit code", facts.businessUnitCode), ("TCR code", facts.tcrCode),
-            ("software code", facts.softwareCode), ("maintainer code", facts.maintainerCode),
+            ("software code", facts.softwareCode), ("maintainer code", facts.maintainerCode), ("operator code", facts.operatorCode),
         ]
         let codeProblems = codes.compactMap { name, value -> String? in
             guard let value, !value.isEmpty else { return "\(name) is missing" }
             return RegistrationCode.isValid(value) ? nil : "\(name) \"\(value)\" is not of the form ab123cd456"
         }
         if codeProblems.isEmpty {
-            add(.registrationCodes, .passed, "all four codes present")
+            add(.registrationCodes, .passed, "all five codes present")
         } else {
             add(.registrationCodes, .failed, codeProblems.joined(separator: "; ") + ": copy them from the tax authority's portal")
         }
@@ -132,7 +145,7 @@ public struct ProductionChecklist: Sendable {
 
         switch facts.testInvoicesFiscalized {
         case .none:
-            add(.testInvoice, .notReported, "the connector has not reported yet; enrol it to have this checked")
+            add(.testInvoice, .failed, "the connector has not reported a test invoice yet: enrol it and fiscalize a test invoice from this device first")
         case .some(let count) where count > 0:
             add(.testInvoice, .passed, "\(count) invoices fiscalized in test")
         case .some:

@@ -1,5 +1,6 @@
 import FiscalCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 extension AdminServer {
@@ -55,17 +56,22 @@ extension AdminServer {
         return [
             AdminRoute(method: .get, path: "/signin", access: .anyone) { request, _, _ in
                 let done = request.uri.queryParameters["done"].flatMap { Self.notices[String($0)] }
-                return self.pages.page("signin", title: "Sign in", values: ["next": Self.safePath(request.uri.queryParameters["next"].map(String.init)) ?? "/"], session: nil, notice: done)
+                return self.signInPage(request, values: ["next": Self.safePath(request.uri.queryParameters["next"].map(String.init)) ?? "/"], notice: done)
             },
             AdminRoute(method: .post, path: "/signin", access: .anyone) { request, context, _ in
                 let fields = try await Self.fields(request).fields
                 let email = fields.values["email"] ?? ""
+                let values = ["email": email, "next": Self.safePath(fields.values["next"]) ?? "/"]
+                // Login CSRF: the form's token must echo the cookie this server set with the form.
+                guard let expected = self.cookie(request, Self.signInCookie), let given = fields.values["csrf"], Self.constantTimeEqual(given, expected) else {
+                    return self.signInPage(request, values: values, error: AdminError(.forbidden, "the sign-in form expired or came from another site: sign in again on this page"),
+                                           status: .forbidden)
+                }
                 do {
                     let session = try await service.signIn(email: email, password: fields.values["password"] ?? "", address: self.address(request, context))
                     return self.redirect(Self.safePath(fields.values["next"]) ?? "/", cookies: [self.sessionCookie(session.token, maxAge: Int(service.settings.sessionLifetime))])
                 } catch let error as AdminError {
-                    var response = self.pages.page("signin", title: "Sign in", values: ["email": email, "next": Self.safePath(fields.values["next"]) ?? "/"], session: nil,
-                                                   error: error, status: Self.status(error))
+                    var response = self.signInPage(request, values: values, error: error, status: Self.status(error))
                     if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
                     return response
                 }
@@ -183,6 +189,21 @@ extension AdminServer {
     }
 
     // MARK: Rendering
+
+    /// The cookie that carries the sign-in form's CSRF token (there is no session yet).
+    static let signInCookie = "fiscal_signin"
+
+    /// The sign-in page with a CSRF token, kept from the browser's cookie or set anew.
+    func signInPage(_ request: Request, values: [String: String], notice: String? = nil, error: AdminError? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let token = cookie(request, Self.signInCookie).flatMap { value in
+            value.count == 43 && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? value : nil
+        } ?? AdminService.newSecret(prefix: "")
+        var values: [String: Any] = values
+        values["csrf"] = token
+        var response = pages.page("signin", title: "Sign in", values: values, session: nil, notice: notice, error: error, status: status)
+        response.headers.append(HTTPTypes.HTTPField(name: .setCookie, value: "\(Self.signInCookie)=\(token); Path=/signin; HttpOnly; SameSite=Strict; Max-Age=86400" + (secureCookies ? "; Secure" : "")))
+        return response
+    }
 
     /// A submitted form of a signed-in session, its CSRF token checked.
     struct FormRequest: Sendable {
@@ -427,7 +448,7 @@ extension AdminServer {
 
     static func values(_ client: Organization) -> [String: Any] {
         ["id": client.id, "name": client.name, "tin": client.tin ?? "", "inVAT": client.inVAT, "vatNumber": client.vatNumber ?? "", "address": client.address ?? "",
-         "town": client.town ?? "", "country": client.country, "administratorName": client.administratorName ?? ""]
+         "town": client.town ?? "", "country": client.country, "administratorName": client.administratorName ?? "", "verified": client.verified]
     }
 
     static func values(_ unit: BusinessUnit) -> [String: Any] {

@@ -105,10 +105,17 @@ public struct AdminServer: Sendable {
         return router
     }
 
+    /// How long a connection may stay silent, whether it is sending a request's head or body
+    /// or idling between requests, before it is closed: a client that sends half a request and
+    /// then nothing holds no connection for longer.
+    public static let readTimeout: Duration = .seconds(30)
+
     /// The application on `host:port` (port 0 picks a free one); `onRunning` receives the port.
-    public func application(host: String, port: Int, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func application(host: String, port: Int, logger: Logger, readTimeout: Duration = AdminServer.readTimeout,
+                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: router(),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(readTimeout))),
             configuration: .init(address: .hostname(host, port: port), serverName: "fiscal-admin"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
@@ -117,6 +124,9 @@ public struct AdminServer: Sendable {
 
     func respond(_ route: AdminRoute, _ request: Request, _ context: AdminRequestContext) async throws -> Response {
         do {
+            if route.isPage, request.method == .post, !isSameOrigin(request) {
+                throw AdminError(.forbidden, "the form was sent from another site: open \(publicURL) and submit it there")
+            }
             let caller: Caller
             switch route.access {
             case .anyone:
@@ -202,6 +212,31 @@ public struct AdminServer: Sendable {
 
     func sessionCookie(_ value: String, maxAge: Int) -> String {
         "\(Self.sessionCookie)=\(value); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(maxAge)" + (secureCookies ? "; Secure" : "")
+    }
+
+    /// Whether a browser's form came from this server's own pages: `Origin` (or else the origin
+    /// of `Referer`) must be the public URL's or the `Host` the request was sent to. A request
+    /// with neither header (not from a browser) passes; its CSRF token still has to match.
+    func isSameOrigin(_ request: Request) -> Bool {
+        let claimed: Substring
+        if let origin = request.headers[.origin] {
+            claimed = Substring(origin)
+        } else if let referer = request.headers[.referer] {
+            guard let schemeEnd = referer.range(of: "://") else { return false }
+            claimed = referer[..<(referer[schemeEnd.upperBound...].firstIndex(of: "/") ?? referer.endIndex)]
+        } else {
+            return true
+        }
+        let origin = claimed.lowercased()
+        var allowed: Set<String> = []
+        if let schemeEnd = publicURL.range(of: "://") {
+            allowed.insert(String(publicURL[..<(publicURL[schemeEnd.upperBound...].firstIndex(of: "/") ?? publicURL.endIndex)]).lowercased())
+        }
+        if let host = request.head.authority {
+            allowed.insert("http://" + host.lowercased())
+            allowed.insert("https://" + host.lowercased())
+        }
+        return allowed.contains(origin)
     }
 
     func bearer(_ request: Request) -> String? {
@@ -297,7 +332,7 @@ public struct AdminServer: Sendable {
     }
 }
 
-/// Headers every answer carries: no framing, no sniffing, no referrer leaks, no caching of
+/// Headers every answer carries: no framing, no sniffing, no referrer leaks to other sites, no caching of
 /// pages that show secrets, and a content policy without scripts.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AdminRequestContext
@@ -306,7 +341,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` with our own
+        // forms, and the same-origin check could not tell them from a foreign page's.
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         response.headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
         response.headers[.cacheControl] = "no-store"
         return response

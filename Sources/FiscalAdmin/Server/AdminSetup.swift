@@ -14,6 +14,9 @@ public struct AdminSetup: Sendable {
     public var licenseKeyPath: String?
     /// The service's settings.
     public var settings = AdminService.Settings()
+    /// PEM or DER files of the certificate authorities whose certificates may be uploaded (the
+    /// CAs the tax authority accepts); `trusted-ca.pem` in the data folder is read too.
+    public var trustedCAFiles: [String] = []
 
     /// Defaults.
     public init() {}
@@ -54,6 +57,19 @@ public struct AdminSetup: Sendable {
             notes.append("created the license authority key pair in \(dataDirectory) (key id \(publicKey.keyID)); enrolled connectors receive the public key, manual installs need \(LicenseAuthority.publicKeyFile)")
         }
         let licenseKey = try LicenseAuthority.privateKey(at: keyPath)
+
+        var settings = settings
+        let folderCA = dataDirectory + "/trusted-ca.pem"
+        for file in trustedCAFiles + (FileManager.default.fileExists(atPath: folderCA) ? [folderCA] : []) {
+            let authorities = try Certificate.all(contentsOf: file)
+            guard !authorities.isEmpty, authorities.allSatisfy(\.isCertificateAuthority) else {
+                throw CertificateError(.noCertificate, "a trusted CA file must hold CA certificates (PEM or DER) only", source: file)
+            }
+            settings.trustedCertificateAuthorities += authorities
+        }
+        notes.append(settings.trustedCertificateAuthorities.isEmpty
+            ? "no trusted certificate authority: certificate uploads are refused until you pass --trusted-ca FILE or put the CAs in \(folderCA)"
+            : "certificate uploads must chain to one of \(settings.trustedCertificateAuthorities.count) trusted CA certificates")
 
         let database: any SQLDatabase
         if let databaseURL {

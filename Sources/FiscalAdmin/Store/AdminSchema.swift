@@ -153,9 +153,19 @@ enum AdminSchema {
             CREATE UNIQUE INDEX device_client_tcr ON device(client_id, tcr_code) WHERE tcr_code IS NOT NULL;
             CREATE UNIQUE INDEX invitation_pending ON invitation(client_id, integrator_id) WHERE state = 'pending';
             """,
-            // A retired certificate stays for the record but is no longer handed to connectors.
+            // 3: a retired certificate stays for the record but is no longer handed to connectors.
             """
             ALTER TABLE certificate ADD COLUMN retired_at BIGINT;
+            """,
+            // 4: TIN squatting. A self-registered company is unverified until it proves its TIN (its
+            // certificate) or its integrator accepts it; only one verified company holds a TIN, and
+            // any number of unverified registrations may name it. Companies from before were
+            // registered under the old rule (one per TIN) and stay verified.
+            """
+            ALTER TABLE organization ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;
+            DROP INDEX organization_client_tin;
+            CREATE UNIQUE INDEX organization_client_tin_verified ON organization(tin) WHERE kind = 'client' AND verified = 1;
+            CREATE INDEX organization_client_tin_any ON organization(tin) WHERE kind = 'client';
             """,
         ]
     }

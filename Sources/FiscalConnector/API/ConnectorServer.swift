@@ -62,23 +62,28 @@ public struct DeliveryService: Service {
 
 /// `fiscal-connector serve`: the local API and the background deliverer in one service group.
 public enum ConnectorServer {
+    /// How long a connection may stay silent (sending a request's head or body, or between
+    /// requests) before it is closed, so half-sent requests cannot hold connections open.
+    public static let readTimeout: Duration = .seconds(30)
+
     /// The application serving the local API on `host:port` (port 0 picks a free one), with the
     /// deliverer running beside it. `onRunning` receives the bound port.
     public static func application(connector: Connector, token: String, host: String, port: Int, logger: Logger,
-                                   deliveryInterval: Duration = .seconds(5),
+                                   deliveryInterval: Duration = .seconds(5), readTimeout: Duration = ConnectorServer.readTimeout,
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         application(connectors: ConnectorHolder(connector), token: token, host: host, port: port, logger: logger,
-                    deliveryInterval: deliveryInterval, onRunning: onRunning)
+                    deliveryInterval: deliveryInterval, readTimeout: readTimeout, onRunning: onRunning)
     }
 
     /// The same for connectors that change while it runs (an enrolled device): the API and the
     /// deliverer use the holder's current connector; `services` run beside them (the profile
     /// refresher that swaps it).
     public static func application(connectors: ConnectorHolder, token: String, host: String, port: Int, logger: Logger,
-                                   deliveryInterval: Duration = .seconds(5), services: [any Service] = [],
+                                   deliveryInterval: Duration = .seconds(5), services: [any Service] = [], readTimeout: Duration = ConnectorServer.readTimeout,
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: LocalAPI.router(connectors: connectors, token: token),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(readTimeout))),
             configuration: .init(address: .hostname(host, port: port), serverName: "fiscal-connector"),
             services: [DeliveryService(connectors: connectors, logger: logger, interval: deliveryInterval)] + services,
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },

@@ -31,7 +31,7 @@ public final class Connector: Sendable {
     public static let deadlineHours = IssueContext.lateDeliveryHours
 
     /// The connector's version, reported to the admin server and sent as the HTTP user agent.
-    public static let version = "0.9.0"
+    public static let version = FiscalVersion.current
 
     /// The state connectors on one journal share within a process.
     final class Shared: Sendable {

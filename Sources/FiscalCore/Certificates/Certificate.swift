@@ -163,6 +163,18 @@ public final class Certificate: @unchecked Sendable, Equatable, CustomStringConv
         return ok
     }
 
+    /// `true` when one of `trusted` issued this certificate, directly or through CA certificates
+    /// among `intermediates` (at most four links; signatures checked, not revocation).
+    public func chains(to trusted: [Certificate], through intermediates: [Certificate] = []) -> Bool {
+        var current = self
+        for _ in 0..<5 {
+            if trusted.contains(where: { $0 == current || ($0.isCertificateAuthority && current.issuer == $0.subject && current.isSigned(by: $0)) }) { return true }
+            guard let next = intermediates.first(where: { $0 != current && $0.isCertificateAuthority && current.issuer == $0.subject && current.isSigned(by: $0) }) else { return false }
+            current = next
+        }
+        return false
+    }
+
     public static func == (lhs: Certificate, rhs: Certificate) -> Bool { lhs.der == rhs.der }
 
     public var description: String { "\(subject) (serial \(serialNumber), valid until \(notAfter))" }

@@ -20,6 +20,8 @@ public struct CertificateError: Error, Sendable, Equatable, CustomStringConverti
         case notRSA
         /// The RSA key is not 2048 bits (IICSignature is exactly 256 bytes).
         case wrongKeySize
+        /// A PKCS#12 file asks for more key-derivation or MAC iterations than accepted.
+        case tooManyIterations
     }
 
     /// What went wrong.

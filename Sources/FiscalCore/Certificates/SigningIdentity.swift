@@ -59,6 +59,7 @@ public final class SigningIdentity: @unchecked Sendable {
             throw CertificateError(.malformed, "not a PKCS#12 (.pfx/.p12) file, or the file is damaged", source: source)
         }
         defer { PKCS12_free(p12) }
+        try Self.checkIterations(p12, password: password, source: source)
         if PKCS12_mac_present(p12) == 1 && PKCS12_verify_mac(p12, password, Int32(password.utf8.count)) != 1 {
             let errors = OpenSSL.drainErrors()
             if Self.isUnsupported(errors) {

@@ -130,9 +130,7 @@ public enum SignatureVerifier {
             return fail(.badSignature, "the signature value does not verify with the certificate of \(certificate.subject)")
         }
         let moment = date ?? element.child("Header")?.attribute("SendDateTime").flatMap(FiscalTimestamp.init)?.date ?? Date()
-        let anchored = trusted.contains(certificate)
-            || trusted.contains { $0.isCertificateAuthority && certificate.issuer == $0.subject && certificate.isSigned(by: $0) }
-        guard anchored else {
+        guard certificate.chains(to: trusted) else {
             return fail(.untrustedSigner, "the signer \(certificate.subject) is not a trusted certificate nor issued by one")
         }
         guard certificate.isValid(at: moment) else {
