@@ -605,6 +605,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let config = "\(outcome.directory)/connector.toml"
         let portOption = outcome.simulatorPort == Demo.simulatorPort ? "" : " --port \(outcome.simulatorPort)"
+        fflush(nil) // the results first, then the hint
         FileHandle.standardError.write(Data("""
 
             The demo's configuration and journal are in \(outcome.directory). Its tax authority is the simulator on
