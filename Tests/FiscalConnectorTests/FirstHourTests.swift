@@ -234,15 +234,19 @@ import Testing
         await harness.simulator.setPersistentFailure(.down)
         let deferred = try await HTTPTestClient.send("POST", base + "/invoices", contentType: "application/json", body: ConnectorHarness.invoiceJSON(reference: "LOG-2"))
         #expect(deferred.status == 202)
+        #expect(recorder.events.contains { $0.level == .warning && $0.metadata["reference"] == "LOG-2" && $0.message.contains("issued offline") })
         let later = try harness.connector(clock: { Date().addingTimeInterval(120) })
         let service = DeliveryService(connector: later, logger: logger, interval: .milliseconds(50))
         let delivering = Task { try await service.run() }
         defer { delivering.cancel() }
-        for _ in 0..<100 where !recorder.events.contains(where: { $0.metadata["reference"] == "LOG-2" && $0.level == .warning }) {
+        func redelivery(_ event: LogRecorder.Event) -> Bool {
+            event.level == .warning && event.metadata["reference"] == "LOG-2" && event.message.contains("stays pending")
+        }
+        for _ in 0..<100 where !recorder.events.contains(where: redelivery) {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let failed = try #require(recorder.events.first { $0.metadata["reference"] == "LOG-2" && $0.level == .warning })
-        #expect(failed.message.contains("delivery attempt failed") && failed.metadata["reason"] != nil, "\(failed)")
+        let failed = try #require(recorder.events.first(where: redelivery))
+        #expect(failed.metadata["reason"]?.contains("503") == true, "\(failed)")
     }
 }
 

@@ -24,7 +24,7 @@ public enum LocalAPI {
         if let logger { router.add(middleware: RequestLogMiddleware(logger: logger)) }
         router.add(middleware: BearerTokenMiddleware(token: token))
         let api = router.group("v1")
-        api.post("invoices") { request, _ -> Response in
+        api.post("invoices") { request, context -> Response in
             let body = try await collect(request)
             let format: InvoiceInput.Format
             switch request.headers[.contentType]?.lowercased() {
@@ -44,6 +44,7 @@ public enum LocalAPI {
             case .failure(let error): result = .invalid(error, reference: nil)
             }
             RequestNote.current?.note(result.reference)
+            logDeferred(result, context.logger)
             return json(result, status: status(for: result))
         }
         api.get("invoices/:reference") { _, context -> Response in
@@ -64,7 +65,7 @@ public enum LocalAPI {
                 Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: code.png())))
             }
         }
-        api.post("cash-deposits") { request, _ -> Response in
+        api.post("cash-deposits") { request, context -> Response in
             let body = try await collect(request)
             struct DepositRequest: Decodable {
                 let amount: ExactDecimal
@@ -80,6 +81,7 @@ public enum LocalAPI {
             if let reason = connectors.suspension { return json(FiscalizationResult.suspended(reason, reference: deposit.reference), status: .forbidden) }
             let result = await connectors.current.deposit(amount: deposit.amount, operation: operation, reference: deposit.reference)
             RequestNote.current?.note(result.reference)
+            logDeferred(result, context.logger)
             return json(result, status: status(for: result))
         }
         api.post("deliveries") { _, _ -> Response in
@@ -113,6 +115,13 @@ public enum LocalAPI {
             default: .unprocessableContent
             }
         }
+    }
+
+    /// A first delivery attempt that failed (the document was issued offline) is worth a warning.
+    static func logDeferred(_ result: FiscalizationResult, _ logger: Logger) {
+        guard result.status == .deferred else { return }
+        logger.warning("A delivery attempt failed; the document was issued offline and is delivered later.",
+                       metadata: ["reference": "\(result.reference ?? "")", "reason": "\(result.warnings.last ?? "")"])
     }
 
     static func collect(_ request: Request) async throws -> Data {
