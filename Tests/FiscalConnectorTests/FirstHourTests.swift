@@ -112,8 +112,10 @@ import Testing
             try ConnectorProcess(executable: executable, arguments: ["simulator", "--data", directory, "--port", "0"], environment: [:])
         }
         let taken = try #require(try await run(["simulator", "--data", directory, "--port", String(busy.port)]))
+        let demoBeside = try #require(try await run(["demo", "--directory", directory, "--port", String(busy.port)]))
         _ = await BlockingWorkers.shared.run { busy.interrupt() }
         #expect(taken.status == 2 && taken.standardError.contains("127.0.0.1:\(busy.port) is in use"), "\(taken.standardError)")
+        #expect(demoBeside.status == 1 && demoBeside.standardError.contains("127.0.0.1:\(busy.port) is in use"), "\(demoBeside.standardError)")
         let empty = try #require(try await run(["simulator", "--data", folder(), "--port", "0"]))
         #expect(empty.status == 2 && empty.standardError.contains("fiscal-connector demo --directory"), "\(empty.standardError)")
     }

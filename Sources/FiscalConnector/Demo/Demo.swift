@@ -32,7 +32,9 @@ public enum Demo {
     static let authorityFile = "tax-authority.p12"
     /// The demo CA, trusted by the simulator for the taxpayer's seal.
     static let caFile = "demo-ca.pem"
+    /// The taxpayer's seal (TIN 12345678) the demo's connector signs with.
     static let sealFile = "demo-seal.p12"
+    /// The simulated tax authority's certificate, trusted by the connector for its answers.
     static let authorityCertificateFile = "tax-authority.pem"
 
     /// The simulated tax authority of a demo folder: its certificate, the demo CA it trusts and
@@ -83,8 +85,6 @@ public enum Demo {
             try write(caFile, Array(ca.certificate.pem.utf8))
             try write(authorityFile, authority.pkcs12)
             try write(authorityCertificateFile, Array(authority.certificate.pem.utf8))
-            // A new CA: what an earlier simulator registered was signed for the old one.
-            try? FileManager.default.removeItem(atPath: folder + "/" + simulatorStateFile)
         }
 
         log("issuing a demo license for device si747we972 (test environment)")
@@ -98,9 +98,12 @@ public enum Demo {
         let authority = try simulator(data: folder)
         let server: SimulatorServer
         do {
+            try ListenCheck.check(host: "127.0.0.1", port: port)
             server = try await SimulatorServer.start(authority, port: port)
+        } catch let error as ListenError {
+            throw DemoError(.simulator, "\(error.message): stop the other process (a 'fiscal-connector simulator' serving this folder: Ctrl-C), or pick another port with --port")
         } catch {
-            throw DemoError(.simulator, "127.0.0.1:\(port) is in use: stop the other process (a 'fiscal-connector simulator' serving this folder: Ctrl-C), or pick another port with --port")
+            throw DemoError(.simulator, "\(error)")
         }
         do {
             try write("connector.toml", Array(configuration(url: server.url, license: license).utf8))
