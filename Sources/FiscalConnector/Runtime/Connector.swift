@@ -140,6 +140,7 @@ public final class Connector: Sendable {
         }
     }
 
+    /// Verifies `token` with the trusted keys and checks it against this configuration and day.
     static func verifyLicense(_ token: String, _ configuration: ConnectorConfiguration, today: FiscalDate) throws(ConnectorError) -> License {
         var keys: [Ed25519.PublicKey] = []
         do {
