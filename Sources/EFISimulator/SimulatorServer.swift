@@ -1,5 +1,5 @@
-import Hummingbird
-import Logging
+public import Hummingbird
+public import Logging
 import NIOCore
 
 /// Serves a ``TaxAuthoritySimulator`` over real HTTP on a local address.
@@ -18,8 +18,10 @@ public final class SimulatorServer: Sendable {
         self.task = task
     }
 
-    /// Starts serving on 127.0.0.1 (port 0 picks a free port) and returns once it listens.
-    public static func start(_ simulator: TaxAuthoritySimulator, port: Int = 0) async throws -> SimulatorServer {
+    /// The simulator as an HTTP application on 127.0.0.1:`port` (0 picks a free port), to run as a
+    /// `Service` (`fiscal-connector simulator`); `onRunning` receives the bound port.
+    public static func application(_ simulator: TaxAuthoritySimulator, port: Int, logger: Logger,
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             let body = try await request.body.collect(upTo: 1 << 20)
@@ -32,18 +34,23 @@ public final class SimulatorServer: Sendable {
         }
         router.post("fs-v1", use: handler)
         router.post("fs-v1/FiscalizationService.wsdl", use: handler)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "efi-simulator"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+
+    /// Starts serving on 127.0.0.1 (port 0 picks a free port) and returns once it listens.
+    public static func start(_ simulator: TaxAuthoritySimulator, port: Int = 0) async throws -> SimulatorServer {
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "efi-simulator")
         logger.logLevel = .critical
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "efi-simulator"),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger
-        )
+        let app = application(simulator, port: port, logger: logger) { bound in
+            continuation.yield(bound)
+            continuation.finish()
+        }
         let task = Task {
             defer { continuation.finish() } // a failure to listen (port taken) ends the wait below
             try await app.run()

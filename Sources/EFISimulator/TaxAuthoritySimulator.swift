@@ -22,7 +22,7 @@ public actor TaxAuthoritySimulator {
     }
 
     /// An invoice the simulator registered.
-    public struct RegisteredInvoice: Sendable, Equatable {
+    public struct RegisteredInvoice: Sendable, Equatable, Codable {
         /// The IIC.
         public let iic: String
         /// The FIC issued.
@@ -43,19 +43,58 @@ public actor TaxAuthoritySimulator {
     public var requireInitialDeposit: Bool
     private var queued: [Failure] = []
     private var persistent: Failure?
-    private var invoicesByIIC: [String: RegisteredInvoice] = [:]
-    private var tcrCodes: [String: String] = [:]
-    private var deposits: [String: String] = [:]
-    private var initialDays: Set<String> = []
+    private var state: State
+    /// Where ``state`` is kept between runs (nil: in memory only).
+    private let stateFile: String?
     /// Every request received, in order (kind and header UUID).
     public private(set) var received: [(kind: MessageKind, uuid: String)] = []
 
+    /// What the simulator registered: invoices, TCR codes, cash deposits and the days with an
+    /// INITIAL deposit. Kept in a file, a restarted simulator answers as the one before it did.
+    public struct State: Sendable, Codable, Equatable {
+        var invoices: [String: RegisteredInvoice] = [:]
+        var tcrCodes: [String: String] = [:]
+        var deposits: [String: String] = [:]
+        var initialDays: Set<String> = []
+
+        /// Nothing registered yet.
+        public init() {}
+
+        /// The state kept in `path`, or an empty one when the file does not exist yet.
+        public static func load(from path: String) throws -> State {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                if FileManager.default.fileExists(atPath: path) {
+                    throw SimulatorError(message: "cannot read the simulator's state \(path): check its owner and mode")
+                }
+                return State()
+            }
+            do {
+                return try JSONDecoder().decode(State.self, from: data)
+            } catch {
+                throw SimulatorError(message: "the simulator's state \(path) is damaged (\(error)): delete it to start with an empty tax authority")
+            }
+        }
+    }
+
     /// Creates a simulator that signs answers with `identity` and trusts signers issued by (or
-    /// equal to) `trusted`.
-    public init(identity: SigningIdentity, trusted: [Certificate], requireInitialDeposit: Bool = true) {
+    /// equal to) `trusted`. With `stateFile` it starts from what that file holds and writes every
+    /// registration to it.
+    public init(identity: SigningIdentity, trusted: [Certificate], requireInitialDeposit: Bool = true,
+                state: State = State(), stateFile: String? = nil) {
         self.identity = identity
         self.trusted = trusted
         self.requireInitialDeposit = requireInitialDeposit
+        self.state = state
+        self.stateFile = stateFile
+    }
+
+    /// Writes the state to its file, whole or not at all.
+    private func save() {
+        guard let stateFile else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // A write that fails leaves the previous file; the simulator keeps answering from memory.
+        try? encoder.encode(state).write(to: URL(fileURLWithPath: stateFile), options: .atomic)
     }
 
     /// Fails the next `times` requests this way.
@@ -74,10 +113,10 @@ public actor TaxAuthoritySimulator {
     }
 
     /// The invoices registered so far.
-    public var invoices: [RegisteredInvoice] { Array(invoicesByIIC.values) }
+    public var invoices: [RegisteredInvoice] { Array(state.invoices.values) }
 
     /// The registered invoice with this IIC.
-    public func invoice(iic: String) -> RegisteredInvoice? { invoicesByIIC[iic] }
+    public func invoice(iic: String) -> RegisteredInvoice? { state.invoices[iic] }
 
     /// Handles one HTTP request body; returns the HTTP status and the answer.
     public func handle(_ body: [UInt8]) async -> (status: Int, body: String) {
@@ -147,33 +186,36 @@ public actor TaxAuthoritySimulator {
 
     private func registerInvoice(_ request: IncomingRequest, _ now: Date) -> (status: Int, body: String) {
         let iic = request.attributes["IIC"] ?? ""
-        if var known = invoicesByIIC[iic] {
+        if var known = state.invoices[iic] {
             known.deliveries += 1
             known.lastSubsequentDelivery = request.subsequentDelivery
-            invoicesByIIC[iic] = known
+            state.invoices[iic] = known
+            save()
             return answer(.registerInvoice, request, known.fic, now)
         }
         let tcr = request.attributes["TCRCode"] ?? ""
         if requireInitialDeposit, request.attributes["TypeOfInv"] == "CASH",
            let issued = request.attributes["IssueDateTime"].flatMap(FiscalTimestamp.init),
-           !initialDays.contains("\(tcr)/\(FiscalDate(issued.date))") {
+           !state.initialDays.contains("\(tcr)/\(FiscalDate(issued.date))") {
             return fault(58, "INITIAL cash deposit is not registered for TCR \(tcr) on \(FiscalDate(issued.date))", request.uuid)
         }
         let fic = MessageHeader(sentAt: FiscalTimestamp(now)).uuid
-        invoicesByIIC[iic] = RegisteredInvoice(iic: iic, fic: fic, number: request.attributes["InvNum"] ?? "", total: request.attributes["TotPrice"] ?? "",
-                                               deliveries: 1, lastSubsequentDelivery: request.subsequentDelivery)
+        state.invoices[iic] = RegisteredInvoice(iic: iic, fic: fic, number: request.attributes["InvNum"] ?? "", total: request.attributes["TotPrice"] ?? "",
+                                                deliveries: 1, lastSubsequentDelivery: request.subsequentDelivery)
+        save()
         return answer(.registerInvoice, request, fic, now)
     }
 
     private func registerTCR(_ request: IncomingRequest, _ now: Date) -> (status: Int, body: String) {
         let key = "\(request.attributes["BusinUnitCode"] ?? "")/\(request.attributes["TCRIntID"] ?? "")"
-        if let code = tcrCodes[key] { return answer(.registerTCR, request, code, now) }
+        if let code = state.tcrCodes[key] { return answer(.registerTCR, request, code, now) }
         var generator = SystemRandomNumberGenerator()
         let letters = Array("abcdefghijklmnopqrstuvwxyz"), digits = Array("0123456789")
         let code = String((0..<10).map { index in
             [0, 1, 5, 6].contains(index) ? letters.randomElement(using: &generator)! : digits.randomElement(using: &generator)!
         })
-        tcrCodes[key] = code
+        state.tcrCodes[key] = code
+        save()
         return answer(.registerTCR, request, code, now)
     }
 
@@ -187,16 +229,17 @@ public actor TaxAuthoritySimulator {
             return fault(49, "ChangeDateTime is too far from the server time", request.uuid)
         }
         let key = "\(tcr)/\(a["ChangeDateTime"] ?? "")/\(a["Operation"] ?? "")/\(a["CashAmt"] ?? "")"
-        if let fcdc = deposits[key] { return answer(.registerCashDeposit, request, fcdc, now) }
+        if let fcdc = state.deposits[key] { return answer(.registerCashDeposit, request, fcdc, now) }
         let day = "\(tcr)/\(FiscalDate(changed.date))"
         if a["Operation"] == "INITIAL" {
-            if initialDays.contains(day) { return fault(56, "INITIAL cash deposit is already registered for today", request.uuid) }
-            initialDays.insert(day)
+            if state.initialDays.contains(day) { return fault(56, "INITIAL cash deposit is already registered for today", request.uuid) }
+            state.initialDays.insert(day)
         } else if a["CashAmt"].flatMap(ExactDecimal.init)?.isZero == true {
             return fault(51, "WITHDRAW amount must not be zero", request.uuid)
         }
         let fcdc = MessageHeader(sentAt: FiscalTimestamp(now)).uuid
-        deposits[key] = fcdc
+        state.deposits[key] = fcdc
+        save()
         return answer(.registerCashDeposit, request, fcdc, now)
     }
 

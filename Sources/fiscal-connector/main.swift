@@ -16,7 +16,7 @@ struct FiscalConnectorCommand: AsyncParsableCommand {
         version: Connector.version,
         subcommands: [
             FiscalizeCommand.self, ServeCommand.self, DepositCommand.self, RegisterTCRCommand.self, DeliverCommand.self, StatusCommand.self,
-            JournalCommand.self, EnrollCommand.self, RefreshCommand.self, DemoCommand.self, IICCommand.self, CertificateCommand.self,
+            JournalCommand.self, EnrollCommand.self, RefreshCommand.self, DemoCommand.self, SimulatorCommand.self, IICCommand.self, CertificateCommand.self,
         ]
     )
 }
@@ -57,6 +57,15 @@ struct ConfigOption: ParsableArguments {
         let enrolment = DeviceEnrolment(configurationPath: config)
         if let warning = await enrolment.refreshIfDue(timeoutSeconds: timeoutSeconds)?.warning {
             Output.warning(warning)
+        }
+    }
+
+    /// The configuration file, read without creating anything.
+    func configuration() throws -> ConnectorConfiguration {
+        do {
+            return try ConnectorConfiguration.load(path: config)
+        } catch {
+            throw Output.startupFailure("configuration", error.description)
         }
     }
 
@@ -108,6 +117,10 @@ struct FiscalizeCommand: AsyncParsableCommand {
                 throw Output.startupFailure("invalid_input", "cannot read the input file \(input)")
             }
             data = contents
+        }
+        if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
+            let source = input == "-" ? "standard input" : "the input file \(input)"
+            throw Output.startupFailure("invalid_input", "\(source) is empty: pass one invoice as JSON (or CSV or text with --format csv|txt) in a file with --input FILE, or on standard input; the README's 'Input formats' shows complete examples")
         }
         await options.refreshIfDue()
         let connector = try options.connector()
@@ -175,16 +188,23 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
-        let enrolment = DeviceEnrolment(configurationPath: options.config)
-        await options.refreshIfDue(timeoutSeconds: 5)
-        let connector = try options.connector(longRunning: true)
-        let api = connector.configuration.api
+        // Everything that can fail at start is checked before anything is written (journal, lock).
+        let configured = try options.configuration()
+        let api = configured.api
         guard let token = ProcessInfo.processInfo.environment[api.tokenEnvironmentVariable], token.count >= 8 else {
             throw Output.startupFailure("configuration", "set the API token in the environment variable \(api.tokenEnvironmentVariable) (at least 8 characters); clients send it as 'Authorization: Bearer <token>'")
         }
-        var configured = Logger(label: "fiscal-connector")
-        configured.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let logger = configured
+        do {
+            try ListenCheck.check(host: api.host, port: api.port)
+        } catch {
+            throw Output.startupFailure("configuration", "\(error.message): stop the other process or set [api] listen in \(options.config)")
+        }
+        let enrolment = DeviceEnrolment(configurationPath: options.config)
+        await options.refreshIfDue(timeoutSeconds: 5)
+        let connector = try options.connector(longRunning: true)
+        var logging = Logger(label: "fiscal-connector")
+        logging.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = logging
         if api.allowRemote && !["127.0.0.1", "localhost", "::1"].contains(api.host) {
             logger.warning("The local API listens beyond this machine in plain HTTP; anyone on the network with the token can fiscalize.", metadata: ["listen": "\(api.host):\(api.port)"])
         }
@@ -232,7 +252,7 @@ struct RegisterTCRCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "register-tcr",
         abstract: "Registers this device (TCR/ENU) and prints its TCR code for [device] tcr_code.",
-        discussion: "The [device] business_unit, internal_id, software_code and maintainer_code are sent. Register at least an hour before the first invoice."
+        discussion: "The [device] business_unit, internal_id, software_code and maintainer_code are sent. Register at least an hour before the first invoice. Exit codes: 0 registered (tcr_code printed), 2 refused or invalid input, 1 the tax authority did not answer (nothing is journaled or pending: run it again, which is safe) or internal error."
     )
 
     @OptionGroup var options: ConfigOption
@@ -358,14 +378,14 @@ struct JournalCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists documents, newest first.")
         @OptionGroup var options: ConfigOption
-        @Option(name: .long, help: "invoice, deposit or tcr.") var kind: String?
-        @Option(name: .long, help: "fiscalized, pending or rejected.") var state: String?
-        @Option(name: .long, help: "Business day, YYYY-MM-DD.") var day: String?
+        @Option(name: .long, help: "The kind of document: invoice, deposit or tcr.") var kind: DocumentKind?
+        @Option(name: .long, help: "The state: fiscalized, pending or rejected.") var state: DocumentStateArgument?
+        @Option(name: .long, help: "Business day, YYYY-MM-DD.", transform: BusinessDay.parse) var day: FiscalDate?
         @Option(name: .long, help: "How many.") var limit: Int = 50
 
         func run() async throws {
             let connector = try options.connector()
-            let entries = try await connector.journal.entries(kind: kind, state: state.flatMap(DocumentState.init(rawValue:)), day: day, limit: limit)
+            let entries = try await connector.journal.entries(kind: kind?.rawValue, state: state?.documentState, day: day?.description, limit: limit)
             Output.json(entries.map { JournalLine($0) })
         }
     }
@@ -382,6 +402,32 @@ struct JournalCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             Output.json(JournalDetail(entry: entry, result: connector.result(for: entry)))
+        }
+    }
+
+    /// `--kind` of `journal list`.
+    enum DocumentKind: String, ExpressibleByArgument, CaseIterable {
+        case invoice, deposit, tcr
+    }
+
+    /// `--state` of `journal list`.
+    enum DocumentStateArgument: String, ExpressibleByArgument, CaseIterable {
+        case fiscalized, pending, rejected
+
+        var documentState: DocumentState {
+            switch self {
+            case .fiscalized: .fiscalized
+            case .pending: .pending
+            case .rejected: .rejected
+            }
+        }
+    }
+
+    /// A `--day` value.
+    enum BusinessDay {
+        static func parse(_ text: String) throws -> FiscalDate {
+            guard let day = FiscalDate(text) else { throw ArgumentParser.ValidationError("'\(text)' is not a day: use YYYY-MM-DD, e.g. 2026-11-21") }
+            return day
         }
     }
 
@@ -514,34 +560,109 @@ struct RefreshCommand: AsyncParsableCommand {
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Runs a complete demonstration against the embedded simulated tax authority.",
-        discussion: "Mints a demo certificate and license, starts the simulator on 127.0.0.1, fiscalizes sample invoices (one issued offline and delivered later) and leaves the configuration and journal in the folder."
+        abstract: "Runs a complete demonstration against the simulated tax authority.",
+        discussion: """
+            Mints a demo certificate and license (or reuses those of an earlier run in the folder), runs the simulator on 127.0.0.1 \
+            while it fiscalizes sample invoices (one issued offline and delivered later), and leaves the configuration, journal and \
+            the simulator's state in the folder. Afterwards 'fiscal-connector simulator --data DIR' serves that configuration. \
+            Exit code 0 when every step went as narrated, 1 otherwise.
+            """
     )
 
     @Option(name: .long, help: "Folder for the demo's configuration, certificates and journal.")
     var directory: String = "fiscal-demo"
+    @Option(name: .long, help: "The simulator's port on 127.0.0.1, during the demo and in the configuration it leaves.")
+    var port: Int = Demo.simulatorPort
     @Flag(name: .long, help: "Print every result as JSON.")
     var json = false
 
     func run() async throws {
-        let outcome = try await Demo.run(directory: directory) { line in
-            FileHandle.standardError.write(Data(("· " + line + "\n").utf8))
+        let outcome: Demo.Outcome
+        do {
+            outcome = try await Demo.run(directory: directory, port: port) { line in
+                FileHandle.standardError.write(Data(("· " + line + "\n").utf8))
+            }
+        } catch let error as DemoError {
+            Output.error(error.message)
+            throw ExitCode(1)
         }
         if json {
             Output.json(outcome.results.map(\.result))
-            return
+        } else {
+            for (title, result) in outcome.results {
+                print("\n\(title)")
+                print("  status   \(result.status.rawValue)\(result.invoiceNumber.map { "   invoice \($0)" } ?? "")")
+                if let iic = result.iic { print("  IIC      \(iic)") }
+                print("  FIC      \(result.fic ?? "— (to follow; deliver by \(result.deliverBy ?? "?"))")")
+                if let qr = result.qrURL { print("  QR       \(qr)") }
+                for warning in result.warnings { print("  note     \(warning)") }
+                if let error = result.error { print("  error    \(error.message)") }
+            }
         }
-        for (title, result) in outcome.results {
-            print("\n\(title)")
-            print("  status   \(result.status.rawValue)\(result.invoiceNumber.map { "   invoice \($0)" } ?? "")")
-            if let iic = result.iic { print("  IIC      \(iic)") }
-            print("  FIC      \(result.fic ?? "— (to follow; deliver by \(result.deliverBy ?? "?"))")")
-            if let qr = result.qrURL { print("  QR       \(qr)") }
-            for warning in result.warnings { print("  note     \(warning)") }
-            if let error = result.error { print("  error    \(error.message)") }
+        if let failure = outcome.failure {
+            Output.error("the demo did not go as narrated: \(failure.message)")
+            throw ExitCode(1)
         }
-        print("\nThe demo's configuration and journal are in \(outcome.directory):")
-        print("  FISCAL_CERT_PASSWORD=\(Demo.password) fiscal-connector journal list --config \(outcome.directory)/connector.toml")
+        let config = "\(outcome.directory)/connector.toml"
+        let portOption = outcome.simulatorPort == Demo.simulatorPort ? "" : " --port \(outcome.simulatorPort)"
+        fflush(nil) // the results first, then the hint
+        FileHandle.standardError.write(Data("""
+
+            The demo's configuration and journal are in \(outcome.directory). Its tax authority is the simulator on
+            127.0.0.1:\(outcome.simulatorPort), which stopped with the demo. To use the configuration, start the simulator
+            in another terminal (it runs until Ctrl-C and remembers what it registered):
+              fiscal-connector simulator --data \(outcome.directory)\(portOption)
+            then, for example:
+              export FISCAL_CERT_PASSWORD=\(Demo.password)
+              fiscal-connector fiscalize --config \(config) --input invoice.json
+              fiscal-connector journal list --config \(config)
+
+            """.utf8))
+    }
+}
+
+// MARK: - simulator
+
+struct SimulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulator",
+        abstract: "Runs the simulated tax authority on 127.0.0.1 until Ctrl-C (for the demo's configuration, or fiscal-admin --test-url).",
+        discussion: """
+            Signs its answers with the demo folder's tax-authority.p12 and trusts certificates of its demo CA (run \
+            'fiscal-connector demo' first), and keeps what it registers (invoices, TCR codes, cash deposits) in \
+            simulator-state.json there, so a restart changes nothing. Its endpoint is http://127.0.0.1:PORT/fs-v1. \
+            Stops gracefully on SIGINT or SIGTERM.
+            """
+    )
+
+    @Option(name: .long, help: "The port on 127.0.0.1 (0 picks a free one).")
+    var port: Int = Demo.simulatorPort
+    @Option(name: .long, help: "The demo folder holding the simulator's certificates and state.")
+    var data: String = "fiscal-demo"
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        var logging = Logger(label: "efi-simulator")
+        logging.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = logging
+        do {
+            try ListenCheck.check(host: "127.0.0.1", port: port)
+        } catch {
+            Output.error("\(error.message): stop the other process (another simulator, or a demo running now), or pick another with --port")
+            throw ExitCode(2)
+        }
+        do {
+            try await Demo.simulatorApplication(data: data, port: port, logger: logger) { bound in
+                logger.notice("Serving the simulated tax authority; Ctrl-C stops it.", metadata: [
+                    "address": "127.0.0.1:\(bound)", "url": "http://127.0.0.1:\(bound)/fs-v1", "data": "\(data)",
+                ])
+            }.runService()
+        } catch let error as DemoError {
+            Output.error(error.message)
+            throw ExitCode(2)
+        }
+        logger.notice("The simulated tax authority stopped.")
     }
 }
 

@@ -110,11 +110,18 @@ import Testing
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(await harness.simulator.invoices.count == 1, "registered although the answer was lost")
-        let report = try await connector.deliverPending(force: true)
-        #expect(report.fiscalized == ["LOST-1"])
+        // One redelivery is enough; on a loaded machine its one-second timeout may expire too, and
+        // then the next one meets the same registered invoice.
+        var reports: [Connector.DeliveryReport] = []
+        let deliveredInTime = ContinuousClock.now.advanced(by: .seconds(20))
+        while reports.last?.fiscalized != ["LOST-1"], ContinuousClock.now < deliveredInTime {
+            reports.append(try await connector.deliverPending(force: true))
+        }
+        let attempts = try await connector.journal.entry(reference: "LOST-1")?.attempts.map { "\($0.outcome) \($0.failure ?? "") \($0.detail ?? "")" }
+        #expect(reports.last?.fiscalized == ["LOST-1"], "\(reports) \(attempts ?? [])")
         let invoices = await harness.simulator.invoices
         #expect(invoices.count == 1)
-        #expect(invoices.first?.deliveries == 2)
+        #expect((invoices.first?.deliveries ?? 0) >= 2)
         let final = try #require(try await connector.journal.entry(reference: "LOST-1"))
         #expect(final.success?.code == invoices.first?.fic)
     }

@@ -40,6 +40,13 @@ public struct DeliveryService: Service {
                 }
                 for reference in report.fiscalized { logger.info("Delivered a pending document.", metadata: ["reference": "\(reference)"]) }
                 for reference in report.rejected { logger.error("The tax authority refused a pending document.", metadata: ["reference": "\(reference)"]) }
+                for reference in report.stillPending {
+                    let attempt = (try? await connector.journal.entry(reference: reference))?.lastAttempt
+                    let reason = attempt.map { last in
+                        last.faultCode.map { "fault \($0): \(last.faultMessage ?? "")" } ?? last.detail ?? last.failure ?? "no answer"
+                    } ?? "unknown"
+                    logger.warning("A delivery attempt failed; the document stays pending.", metadata: ["reference": "\(reference)", "reason": "\(reason)"])
+                }
                 if index > 0, report.stillPending.isEmpty, report.waiting.isEmpty {
                     connectors.dismiss(connector)
                     logger.info("Delivered every document of the previous environment.", metadata: ["environment": "\(connector.configuration.taxAuthority.environment.rawValue)"])
@@ -82,7 +89,7 @@ public enum ConnectorServer {
                                    deliveryInterval: Duration = .seconds(5), services: [any Service] = [], readTimeout: Duration = ConnectorServer.readTimeout,
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
-            router: LocalAPI.router(connectors: connectors, token: token),
+            router: LocalAPI.router(connectors: connectors, token: token, logger: logger),
             server: .http1(configuration: .init(idleTimeout: TimeAmount(readTimeout))),
             configuration: .init(address: .hostname(host, port: port), serverName: "fiscal-connector"),
             services: [DeliveryService(connectors: connectors, logger: logger, interval: deliveryInterval)] + services,

@@ -1,8 +1,10 @@
 import FiscalCore
 import Foundation
 public import Hummingbird
+public import Logging
 import MontenegroFiscal
 import NIOCore
+import Synchronization
 
 /// The local HTTP API that invoicing software calls (`fiscal-connector serve`): the same
 /// operations and results as the command line, behind a bearer token.
@@ -11,16 +13,18 @@ public enum LocalAPI {
     public static let maximumBody = 2 << 20
 
     /// The routes, for `serve` and for tests.
-    public static func router(connector: Connector, token: String) -> Router<BasicRequestContext> {
-        router(connectors: ConnectorHolder(connector), token: token)
+    public static func router(connector: Connector, token: String, logger: Logger? = nil) -> Router<BasicRequestContext> {
+        router(connectors: ConnectorHolder(connector), token: token, logger: logger)
     }
 
-    /// The routes; every request works with the holder's connector of the moment.
-    public static func router(connectors: ConnectorHolder, token: String) -> Router<BasicRequestContext> {
+    /// The routes; every request works with the holder's connector of the moment. With a
+    /// `logger`, each request is logged in one line at `info`.
+    public static func router(connectors: ConnectorHolder, token: String, logger: Logger? = nil) -> Router<BasicRequestContext> {
         let router = Router()
+        if let logger { router.add(middleware: RequestLogMiddleware(logger: logger)) }
         router.add(middleware: BearerTokenMiddleware(token: token))
         let api = router.group("v1")
-        api.post("invoices") { request, _ -> Response in
+        api.post("invoices") { request, context -> Response in
             let body = try await collect(request)
             let format: InvoiceInput.Format
             switch request.headers[.contentType]?.lowercased() {
@@ -39,6 +43,8 @@ public enum LocalAPI {
                 }
             case .failure(let error): result = .invalid(error, reference: nil)
             }
+            RequestNote.current?.note(result.reference)
+            logDeferred(result, context.logger)
             return json(result, status: status(for: result))
         }
         api.get("invoices/:reference") { _, context -> Response in
@@ -59,7 +65,7 @@ public enum LocalAPI {
                 Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: code.png())))
             }
         }
-        api.post("cash-deposits") { request, _ -> Response in
+        api.post("cash-deposits") { request, context -> Response in
             let body = try await collect(request)
             struct DepositRequest: Decodable {
                 let amount: ExactDecimal
@@ -74,6 +80,8 @@ public enum LocalAPI {
             }
             if let reason = connectors.suspension { return json(FiscalizationResult.suspended(reason, reference: deposit.reference), status: .forbidden) }
             let result = await connectors.current.deposit(amount: deposit.amount, operation: operation, reference: deposit.reference)
+            RequestNote.current?.note(result.reference)
+            logDeferred(result, context.logger)
             return json(result, status: status(for: result))
         }
         api.post("deliveries") { _, _ -> Response in
@@ -109,6 +117,13 @@ public enum LocalAPI {
         }
     }
 
+    /// A first delivery attempt that failed (the document was issued offline) is worth a warning.
+    static func logDeferred(_ result: FiscalizationResult, _ logger: Logger) {
+        guard result.status == .deferred else { return }
+        logger.warning("A delivery attempt failed; the document was issued offline and is delivered later.",
+                       metadata: ["reference": "\(result.reference ?? "")", "reason": "\(result.warnings.last ?? "")"])
+    }
+
     static func collect(_ request: Request) async throws -> Data {
         do {
             return Data(Array(buffer: try await request.body.collect(upTo: maximumBody)))
@@ -137,6 +152,52 @@ public enum LocalAPI {
 
     static func problem(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
         json(["error": ["code": code, "message": message]], status: status)
+    }
+}
+
+/// Logs one line per request at `info`: method, path, status, duration and the document's
+/// reference when there is one. Never the body, the query or the headers (the token).
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let note = RequestNote()
+        do {
+            let response = try await RequestNote.$current.withValue(note) { try await next(request, context) }
+            log(request, status: response.status.code, since: started, note: note)
+            return response
+        } catch {
+            log(request, status: (error as? any HTTPResponseError)?.status.code ?? 500, since: started, note: note)
+            throw error
+        }
+    }
+
+    func log(_ request: Request, status: Int, since started: ContinuousClock.Instant, note: RequestNote) {
+        let elapsed = (ContinuousClock.now - started).components
+        let milliseconds = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
+            "duration_ms": "\((milliseconds * 10).rounded() / 10)",
+        ]
+        if let reference = note.reference { metadata["reference"] = "\(reference)" }
+        logger.info("Request.", metadata: metadata)
+    }
+}
+
+/// What a handler tells the request log about the request it answers (its document's reference).
+final class RequestNote: Sendable {
+    /// The note of the request being handled.
+    @TaskLocal static var current: RequestNote?
+    private let stored = Mutex<String?>(nil)
+
+    /// The reference noted, if any.
+    var reference: String? { stored.withLock { $0 } }
+
+    /// Notes the document's reference.
+    func note(_ reference: String?) {
+        stored.withLock { $0 = reference }
     }
 }
 

@@ -101,11 +101,24 @@ extension Connector {
             return failure(error, reference: nil)
         }
         let reference = "tcr-\(signed.header.uuid)"
-        let entry: JournalEntry
-        do {
-            let journal = self.journal
-            let configuration = self.configuration
-            guard case .issued(let issued) = try await BlockingWorkers.shared.run({ Result { try journal.issue(reference: reference, contentHash: reference, ordinalScope: nil, make: { _ in
+        // A registration is not a fiscal document and nothing sends it later: it is journaled once
+        // the tax authority answered. Unanswered, the outcome is unknown and asking again is safe
+        // (the tax authority registers a device once and answers a repeat with the same code).
+        let started = ISOTime.string(now)
+        let outcome = await BlockingWorkers.shared.run { self.client.sendNow(signed) }
+        let unanswered: String? = switch outcome {
+        case .failed(let failure): failure.message
+        case .answered(.fault(let fault), _) where fault.disposition != .blocking: "fault \(fault.code.map(String.init) ?? "?"): \(fault.message)"
+        case .answered: nil
+        }
+        if let unanswered {
+            return FiscalizationResult(status: .rejected, reference: reference, error: .init(
+                code: "unanswered", message: "the tax authority did not answer (\(unanswered)); nothing was journaled: run register-tcr again once it can be reached"))
+        }
+        let journal = self.journal
+        let configuration = self.configuration
+        let issued = await BlockingWorkers.shared.run { () -> Result<Journal.IssueOutcome, any Error> in
+            Result { try journal.issue(reference: reference, contentHash: reference, ordinalScope: nil) { _ in
                 JournalDocument(
                     id: nil, kind: "tcr", reference: reference, contentHash: reference, environment: configuration.taxAuthority.environment.rawValue,
                     tin: configuration.taxpayer.tin, businessUnit: configuration.device.businessUnit, tcr: configuration.device.tcr,
@@ -114,18 +127,16 @@ extension Connector {
                     requestXML: signed.xml, messageUUID: signed.header.uuid, qrURL: nil, warnings: "[]",
                     createdAt: ISOTime.string(now), deadline: ISOTime.string(now)
                 )
-            }) } }).get() else { return FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "duplicate registration reference")) }
-            entry = issued
-        } catch {
+            } }
+        }
+        switch issued {
+        case .success(.issued(let entry)):
+            let recorded = await BlockingWorkers.shared.run { self.record(outcome, of: signed, for: entry.document, startedAt: started, firstMessage: true) }
+            return result(for: recorded)
+        case .success(.existing):
+            return FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "duplicate registration reference"))
+        case .failure(let error):
             return failure(error, reference: reference)
         }
-        var result = self.result(for: await deliver(signed, for: entry.document, firstMessage: true))
-        if result.status == .deferred {
-            // A registration is not fiscal data: there is nothing to deliver later, only to retry.
-            result.status = .rejected
-            result.error = .init(code: "unavailable", message: "the tax authority could not be reached: \(result.warnings.last ?? "")")
-            result.warnings.removeAll()
-        }
-        return result
     }
 }

@@ -173,11 +173,17 @@ extension Connector {
                                  authorityCode: attempt?.faultCode)
         case .pending:
             result.deliverBy = document.deadline
-            if let attempt = entry.lastAttempt {
-                let reason = attempt.faultCode.map { "fault \($0): \(attempt.faultMessage ?? "")" } ?? (attempt.detail ?? attempt.failure ?? "no answer")
-                result.warnings.append("issued without FIC: \(reason); the connector delivers it again with the same IIC before \(document.deadline)")
-            } else {
-                result.warnings.append("issued without FIC; the connector delivers it with the same IIC before \(document.deadline)")
+            let reason = entry.lastAttempt.map { attempt in
+                ": " + (attempt.faultCode.map { "fault \($0): \(attempt.faultMessage ?? "")" } ?? (attempt.detail ?? attempt.failure ?? "no answer"))
+            } ?? ""
+            let again = entry.lastAttempt == nil ? "" : " again"
+            switch document.kind {
+            case "invoice":
+                result.warnings.append("issued without FIC\(reason); the connector delivers it\(again) with the same IIC before \(document.deadline)")
+            case "deposit":
+                result.warnings.append("the cash deposit is journaled but not yet registered (no FCDC)\(reason); the connector delivers it\(again) before \(document.deadline)")
+            default:
+                result.warnings.append("the registration was not answered (no TCR code)\(reason); nothing sends it later: run register-tcr again")
             }
         }
         return result

@@ -125,9 +125,23 @@ public final class Connector: Sendable {
     }
 
     static func checkLicense(_ configuration: ConnectorConfiguration, today: FiscalDate) throws(ConnectorError) -> License {
+        // An enrolled device's license comes with its profile from fiscal-admin: editing the file
+        // would be undone at the next refresh, so the fix is a refresh or the integrator.
+        let enrolled = DeviceEnrolment(directory: configuration.baseDirectory).isEnrolled
+        let enrolledFix = "; this device is enrolled with fiscal-admin, which supplies its license: run 'fiscal-connector refresh' to fetch the current one, or ask your integrator to issue or renew it"
         guard let token = configuration.license.token, !token.isEmpty else {
-            throw ConnectorError(.license, "no license: put the token from your integrator in [license] token (fiscal-admin license issue creates one)")
+            throw ConnectorError(.license, enrolled ? "no license in this device's profile" + enrolledFix
+                                                    : "no license: put the token from your integrator in [license] token (fiscal-admin license issue creates one)")
         }
+        do {
+            return try verifyLicense(token, configuration, today: today)
+        } catch {
+            throw enrolled ? ConnectorError(.license, error.message + enrolledFix) : error
+        }
+    }
+
+    /// Verifies `token` with the trusted keys and checks it against this configuration and day.
+    static func verifyLicense(_ token: String, _ configuration: ConnectorConfiguration, today: FiscalDate) throws(ConnectorError) -> License {
         var keys: [Ed25519.PublicKey] = []
         do {
             let files = configuration.license.trustedKeyFiles.isEmpty ? LicenseKeys.installedKeyFiles() : configuration.license.trustedKeyFiles
@@ -201,6 +215,12 @@ public final class Connector: Sendable {
     func deliverNow(_ message: SignedMessage, for document: JournalDocument, firstMessage: Bool, previousAttempts: [JournalAttempt] = []) -> JournalEntry {
         let started = ISOTime.string(clock())
         let outcome = client.sendNow(message)
+        return record(outcome, of: message, for: document, startedAt: started, firstMessage: firstMessage, previousAttempts: previousAttempts)
+    }
+
+    /// Records the outcome of one attempt that started at `started`.
+    func record(_ outcome: TransportOutcome, of message: SignedMessage, for document: JournalDocument, startedAt started: String,
+                firstMessage: Bool, previousAttempts: [JournalAttempt] = []) -> JournalEntry {
         let finished = ISOTime.string(clock())
         var attempt = JournalAttempt(
             id: nil, documentID: document.id!, number: 0, messageUUID: message.header.uuid,

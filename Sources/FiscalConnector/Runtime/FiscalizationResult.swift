@@ -105,7 +105,7 @@ public struct FiscalizationResult: Sendable, Codable, Equatable {
 
     /// Error codes that mean "outcome unknown" rather than "refused": nothing may be printed, and
     /// the same reference may (and should) be sent again.
-    public static let unknownOutcomeCodes: Set<String> = ["internal", "journal", "in_progress"]
+    public static let unknownOutcomeCodes: Set<String> = ["internal", "journal", "in_progress", "unanswered"]
 
     /// The process exit code of `fiscalize`: 0 fiscalized, 3 deferred, 2 rejected (nothing
     /// issued), 1 internal error or outcome unknown (send the same reference again).
