@@ -249,6 +249,9 @@ extension InvoiceRequest {
     /// Parses the JSON form. Numbers are read from their text, so `2.675` stays `2.675`.
     /// Unknown and repeated keys are refused, each with its path and the fix.
     public static func decode(json data: Data) throws(ValidationError) -> InvoiceRequest {
+        if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
+            throw ValidationError([ValidationIssue(.required, field: "input", "the invoice is empty: send one invoice as a JSON object (the README's 'Input formats' and openapi.yaml show complete examples)")])
+        }
         let keyIssues = keyIssues(json: data)
         // Key problems come first (a misspelt required key is better named than "missing"), unless
         // the text is not JSON at all: then the decoder's syntax error says more.
