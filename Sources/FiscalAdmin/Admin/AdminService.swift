@@ -167,7 +167,9 @@ public struct Fields: Sendable {
     /// A value of at most `limit` characters.
     public func text(_ name: String, _ what: String, limit: Int = 200, required: Bool = true) throws(AdminError) -> String? {
         guard let value = required ? try self.required(name, what) : optional(name) else { return nil }
-        guard value.count <= limit else { throw .invalid(name, "\(name) has \(value.count) characters; at most \(limit) are allowed") }
+        // Counted in Unicode scalars, as JSON Schema's maxLength counts.
+        let length = value.unicodeScalars.count
+        guard length <= limit else { throw .invalid(name, "\(name) has \(length) characters; at most \(limit) are allowed") }
         guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .invalid(name, "\(name) contains control characters; enter plain text")
         }

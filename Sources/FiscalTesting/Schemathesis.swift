@@ -1,0 +1,40 @@
+import Foundation
+
+/// Runs schemathesis (`st`, the version pinned in `.ci/run`) against a server of the tests and
+/// the OpenAPI document it serves: every check, a fixed seed, a bounded number of examples.
+public enum Schemathesis {
+    /// What one run reported.
+    public struct Outcome: Sendable {
+        /// The tool's exit status and output.
+        public let run: ExternalTools.Run
+        /// Test cases generated, as the tool counted them ("N generated").
+        public let cases: Int
+
+        /// Whether every check passed on every case.
+        public var passed: Bool { run.status == 0 }
+    }
+
+    /// Runs `st run` on the document at `document` (a URL) against `base`, with `headers`
+    /// (`Name: value`) on every request and `configuration` as its `schemathesis.toml`
+    /// (per-operation settings). `nil` when `st` is not installed and the tests are not under CI.
+    public static func run(document: String, base: String, headers: [String], maxExamples: Int, seed: Int = 20261121,
+                           configuration: String = "", arguments: [String] = []) async throws -> Outcome? {
+        guard let tool = ExternalTools.find("st") else {
+            if ExternalTools.required { return Outcome(run: .init(status: 127, output: "st (schemathesis) is not installed: pip install schemathesis==4.32.5", standardOutput: "", standardError: ""), cases: 0) }
+            return nil
+        }
+        let config = try ExternalTools.temporaryFile(configuration, suffix: ".toml")
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["SCHEMATHESIS_HOOKS"] = nil
+        environment["NO_COLOR"] = "1"
+        let run = try await ExternalTools.run(executable: tool, [
+            "--config-file", config, "run", document, "--url", base,
+            "--checks", "all", "--seed", String(seed), "--max-examples", String(maxExamples),
+            "--generation-database", "none", "--workers", "1",
+            "--request-timeout", "20", "--no-color",
+        ] + headers.flatMap { ["--header", $0] } + arguments, environment: environment)
+        let cases = run.standardOutput.firstMatch(of: /([0-9]+) generated/).flatMap { Int($0.1) } ?? 0
+        return Outcome(run: run, cases: cases)
+    }
+}
