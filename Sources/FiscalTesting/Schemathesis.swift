@@ -23,7 +23,8 @@ public enum Schemathesis {
             if ExternalTools.required { return Outcome(run: .init(status: 127, output: "st (schemathesis) is not installed: pip install schemathesis==4.32.5", standardOutput: "", standardError: ""), cases: 0) }
             return nil
         }
-        let config = try ExternalTools.temporaryFile(configuration, suffix: ".toml")
+        // No cache of crashes in the working directory (the package's root).
+        let config = try ExternalTools.temporaryFile("[cache]\nenabled = false\n\n" + configuration, suffix: ".toml")
         defer { try? FileManager.default.removeItem(atPath: config) }
         var environment = ProcessInfo.processInfo.environment
         environment["SCHEMATHESIS_HOOKS"] = nil
