@@ -248,7 +248,7 @@ public struct AdminServer: Sendable {
         case secret
         /// A JSON boolean.
         case flag
-        /// A JSON whole number.
+        /// A JSON whole number, or its text.
         case integer
     }
 
@@ -301,6 +301,7 @@ public struct AdminServer: Sendable {
                     }
                 case (.secret, .text), (.flag, .flag): break
                 case (.integer, .number(let number)) where Int64(number) != nil: break
+                case (.integer, .text): break  // as forms send it; the service reads the number
                 default:
                     throw AdminError.invalid(key, "\(key) must be \(type == .flag ? "true or false" : type == .integer ? "a whole number" : "a string")")
                 }
