@@ -210,7 +210,8 @@ struct DepositRequest {
         default: pattern = nil
         }
         guard let pattern, case .text(let text)? = exact["amount"], text.wholeMatch(of: pattern) != nil, let amount = ExactDecimal(text) else {
-            throw refuse(.invalidFormat, "amount", "amount is not a non-negative amount such as \"50.00\" (at most 12 digits and 2 decimals)")
+            let given = if case .text(let text)? = exact["amount"] { "'\(text)'" } else { object["amount"] == nil ? "missing" : "not a string or number" }
+            throw refuse(.invalidFormat, "amount", "amount \(given) is not a non-negative amount such as \"50.00\" (at most 12 digits and 2 decimals)")
         }
         if operation == .withdraw && amount.isZero {
             throw refuse(.outOfRange, "amount", "a WITHDRAW of 0.00 is refused by the tax authority (error 51): give the amount taken out")
