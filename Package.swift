@@ -84,6 +84,7 @@ let package = Package(
                 .embedInCode("Server/Templates/clients.mustache"), .embedInCode("Server/Templates/client.mustache"),
                 .embedInCode("Server/Templates/device.mustache"), .embedInCode("Server/Templates/audit.mustache"),
                 .embedInCode("Server/Templates/tokens.mustache"), .embedInCode("Server/Templates/message.mustache"),
+                .embedInCode("Server/openapi.yaml"),
             ],
             swiftSettings: strict
         ),

@@ -49,7 +49,7 @@ public struct PasswordHasher: Sendable {
 
     /// Checks a new password's length; the error names the field and the rule.
     public static func checkStrength(_ password: String, field: String = "password") throws(AdminError) {
-        let length = password.count
+        let length = password.unicodeScalars.count  // as JSON Schema's minLength and maxLength count
         if length < minimumLength {
             throw AdminError(.weakPassword, field: field, "\(field) has \(length) characters; use at least \(minimumLength) (a passphrase of a few words is easiest to remember)")
         }
@@ -72,7 +72,7 @@ public struct PasswordHasher: Sendable {
 
     /// `true` when `password` matches `stored`; a malformed or out-of-range hash never matches.
     public func verify(_ password: String, against stored: String) -> Bool {
-        guard password.count <= Self.maximumLength, let parsed = Self.parse(stored),
+        guard password.unicodeScalars.count <= Self.maximumLength, let parsed = Self.parse(stored),
               let derived = Self.derive(password, salt: parsed.salt, parameters: parsed.parameters, length: parsed.hash.count)
         else { return false }
         return derived.withUnsafeBytes { a in

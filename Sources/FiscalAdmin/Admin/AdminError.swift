@@ -25,6 +25,8 @@ public struct AdminError: CodedError {
         case tooLarge = "too_large"
         /// The database or another dependency is unavailable; retry later.
         case unavailable
+        /// The path exists, but not with this method (the answer's `Allow` lists the ones it has).
+        case methodNotAllowed = "method_not_allowed"
         /// Something failed that the user cannot fix.
         case `internal`
     }

@@ -166,7 +166,9 @@ public struct Fields: Sendable {
     /// A value of at most `limit` characters.
     public func text(_ name: String, _ what: String, limit: Int = 200, required: Bool = true) throws(AdminError) -> String? {
         guard let value = required ? try self.required(name, what) : optional(name) else { return nil }
-        guard value.count <= limit else { throw .invalid(name, "\(name) has \(value.count) characters; at most \(limit) are allowed") }
+        // Counted in Unicode scalars, as JSON Schema's maxLength counts.
+        let length = value.unicodeScalars.count
+        guard length <= limit else { throw .invalid(name, "\(name) has \(length) characters; at most \(limit) are allowed") }
         guard value.isPlainText else {
             throw .invalid(name, "\(name) contains control or text-direction characters (such as U+0000 or U+202E); enter plain text")
         }

@@ -1,6 +1,7 @@
 import FiscalCore
 import Foundation
 import Hummingbird
+import NIOCore
 
 extension AdminServer {
     /// The JSON API: the same operations as the pages, under `/api/v1/`, with API tokens.
@@ -20,12 +21,15 @@ extension AdminServer {
         }
 
         return [
+            AdminRoute(method: .get, path: "/api/v1/openapi.yaml", access: .anyone) { _, _, _ in
+                Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+            },
             AdminRoute(method: .post, path: "/api/v1/signup", access: .anyone) { request, _, _ in
-                Self.json(try await service.signUp(try await Self.fields(request).fields), status: .created)
+                Self.json(try await service.signUp(try await Self.fields(request, accepting: Body.signUp).fields), status: .created)
             },
             // An API token from email and password: automation signs in once and keeps the token.
             AdminRoute(method: .post, path: "/api/v1/tokens", access: .anyone) { request, context, _ in
-                let fields = try await Self.fields(request).fields
+                let fields = try await Self.fields(request, accepting: Body.token).fields
                 let principal: Principal
                 if let token = self.bearer(request), let known = try await service.principal(apiToken: token) {
                     principal = known
@@ -48,27 +52,27 @@ extension AdminServer {
             },
             account(.get, "/me") { _, _, principal in Self.json(principal) },
             account(.post, "/me/password") { request, _, principal in
-                try await service.changePassword(principal, try await Self.fields(request).fields)
+                try await service.changePassword(principal, try await Self.fields(request, accepting: Body.password).fields)
                 return Response(status: .noContent)
             },
             account(.get, "/clients") { _, _, principal in Self.json(try await service.clients(principal)) },
             account(.post, "/clients") { request, _, principal in
-                Self.json(try await service.createClient(principal, try await Self.fields(request).fields), status: .created)
+                Self.json(try await service.createClient(principal, try await Self.fields(request, accepting: Body.client).fields), status: .created)
             },
             account(.get, "/clients/:client") { _, context, principal in
                 Self.json(try await service.client(principal, id: try Self.parameter(context, "client")))
             },
             account(.put, "/clients/:client") { request, context, principal in
-                Self.json(try await service.updateClient(principal, id: try Self.parameter(context, "client"), try await Self.fields(request).fields))
+                Self.json(try await service.updateClient(principal, id: try Self.parameter(context, "client"), try await Self.fields(request, accepting: Body.client).fields))
             },
             account(.get, "/organizations/:organization/users") { _, context, principal in
                 Self.json(try await service.users(principal, organizationID: try Self.parameter(context, "organization")))
             },
             account(.post, "/organizations/:organization/users") { request, context, principal in
-                Self.json(try await service.createUser(principal, organizationID: try Self.parameter(context, "organization"), try await Self.fields(request).fields), status: .created)
+                Self.json(try await service.createUser(principal, organizationID: try Self.parameter(context, "organization"), try await Self.fields(request, accepting: Body.user).fields), status: .created)
             },
             account(.post, "/clients/:client/invitations") { request, context, principal in
-                Self.json(try await service.inviteIntegrator(principal, clientID: try Self.parameter(context, "client"), try await Self.fields(request).fields), status: .created)
+                Self.json(try await service.inviteIntegrator(principal, clientID: try Self.parameter(context, "client"), try await Self.fields(request, accepting: Body.invitation).fields), status: .created)
             },
             account(.get, "/invitations") { _, _, principal in Self.json(try await service.invitations(principal)) },
             account(.post, "/invitations/:invitation/accept") { _, context, principal in
@@ -81,23 +85,23 @@ extension AdminServer {
                 Self.json(try await service.businessUnits(principal, clientID: try Self.parameter(context, "client")))
             },
             account(.post, "/clients/:client/business-units") { request, context, principal in
-                Self.json(try await service.createBusinessUnit(principal, clientID: try Self.parameter(context, "client"), try await Self.fields(request).fields), status: .created)
+                Self.json(try await service.createBusinessUnit(principal, clientID: try Self.parameter(context, "client"), try await Self.fields(request, accepting: Body.businessUnit).fields), status: .created)
             },
             account(.get, "/clients/:client/devices") { _, context, principal in
                 Self.json(try await service.devices(principal, clientID: try Self.parameter(context, "client")))
             },
             account(.post, "/clients/:client/devices") { request, context, principal in
-                Self.json(try await service.createDevice(principal, clientID: try Self.parameter(context, "client"), try await Self.fields(request).fields), status: .created)
+                Self.json(try await service.createDevice(principal, clientID: try Self.parameter(context, "client"), try await Self.fields(request, accepting: Body.device).fields), status: .created)
             },
             account(.post, "/clients/:client/devices/bulk") { request, context, principal in
-                Self.json(try await service.createDevices(principal, clientID: try Self.parameter(context, "client"), try await Self.fields(request).fields), status: .created)
+                Self.json(try await service.createDevices(principal, clientID: try Self.parameter(context, "client"), try await Self.fields(request, accepting: Body.devices).fields), status: .created)
             },
             account(.get, "/clients/:client/certificates") { _, context, principal in
                 Self.json(try await service.certificates(principal, clientID: try Self.parameter(context, "client")))
             },
             // JSON: {"pkcs12": "<base64 of the .p12/.pfx>", "password": "…"}.
             account(.post, "/clients/:client/certificates") { request, context, principal in
-                let (fields, files) = try await Self.fields(request)
+                let (fields, files) = try await Self.fields(request, accepting: Body.certificate)
                 let bytes: [UInt8]
                 if let file = files["certificate"] {
                     bytes = file
@@ -137,19 +141,19 @@ extension AdminServer {
                 Self.json(DeviceDetailsBody(try await service.deviceDetails(principal, id: try Self.parameter(context, "device")), today: FiscalDate(service.now())))
             },
             account(.patch, "/devices/:device") { request, context, principal in
-                Self.json(try await service.updateDevice(principal, id: try Self.parameter(context, "device"), try await Self.fields(request).fields))
+                Self.json(try await service.updateDevice(principal, id: try Self.parameter(context, "device"), try await Self.fields(request, accepting: Body.deviceChange).fields))
             },
             account(.post, "/devices/:device/environment") { request, context, principal in
-                Self.json(try await service.switchEnvironment(principal, id: try Self.parameter(context, "device"), try await Self.fields(request).fields))
+                Self.json(try await service.switchEnvironment(principal, id: try Self.parameter(context, "device"), try await Self.fields(request, accepting: Body.environment).fields))
             },
             account(.post, "/devices/:device/enrolment-token") { _, context, principal in
                 Self.json(["token": try await service.createEnrolmentToken(principal, deviceID: try Self.parameter(context, "device"))], status: .created)
             },
             account(.post, "/devices/:device/licenses") { request, context, principal in
-                Self.json(try await service.issueLicense(principal, deviceID: try Self.parameter(context, "device"), try await Self.fields(request).fields), status: .created)
+                Self.json(try await service.issueLicense(principal, deviceID: try Self.parameter(context, "device"), try await Self.fields(request, accepting: Body.license).fields), status: .created)
             },
             account(.post, "/licenses/:license/renew") { request, context, principal in
-                Self.json(try await service.renewLicense(principal, id: try Self.parameter(context, "license"), try await Self.fields(request).fields), status: .created)
+                Self.json(try await service.renewLicense(principal, id: try Self.parameter(context, "license"), try await Self.fields(request, accepting: Body.license).fields), status: .created)
             },
             account(.post, "/licenses/:license/revoke") { _, context, principal in
                 Self.json(try await service.revokeLicense(principal, id: try Self.parameter(context, "license")))
@@ -166,7 +170,7 @@ extension AdminServer {
 
             // The connector's side.
             device(.post, "/enrol") { request, token in
-                let fields = try await Self.fields(request).fields
+                let fields = try await Self.fields(request, accepting: Body.enrolment).fields
                 return Self.json(try await service.enrol(token: token, publicKey: try fields.required("public_key", "the connector's X25519 public key")), status: .ok)
             },
             device(.get, "/profile") { _, token in Self.json(try await service.profile(token: token)) },
@@ -184,6 +188,28 @@ extension AdminServer {
             },
         ]
     }
+}
+
+/// The keys of each JSON request body and their types, exactly as `openapi.yaml` declares them
+/// (unknown keys and other types are refused by name).
+enum Body {
+    static let client: [String: AdminServer.FieldType] = [
+        "name": .text, "tin": .text, "in_vat": .flag, "vat_number": .text, "address": .text, "town": .text, "country": .text,
+    ]
+    static let signUp = client.merging(["kind": .text, "organization": .text, "contact": .text, "email": .text, "password": .secret]) { $1 }
+    static let token: [String: AdminServer.FieldType] = ["email": .secret, "password": .secret, "name": .text]
+    static let password: [String: AdminServer.FieldType] = ["current_password": .secret, "new_password": .secret]
+    static let user: [String: AdminServer.FieldType] = ["email": .text, "name": .text, "role": .text, "password": .secret]
+    static let invitation: [String: AdminServer.FieldType] = ["integrator_email": .text]
+    static let businessUnit: [String: AdminServer.FieldType] = ["code": .text, "name": .text, "address": .text, "town": .text]
+    static let codes: [String: AdminServer.FieldType] = ["software_code": .text, "maintainer_code": .text, "operator_code": .text]
+    static let device = codes.merging(["business_unit_id": .text, "internal_id": .text, "tcr_code": .text]) { $1 }
+    static let devices = codes.merging(["business_unit_id": .text, "count": .integer, "first_internal_id": .integer]) { $1 }
+    static let deviceChange = codes.merging(["tcr_code": .text, "state": .text]) { $1 }
+    static let certificate: [String: AdminServer.FieldType] = ["pkcs12": .secret, "password": .secret]
+    static let environment: [String: AdminServer.FieldType] = ["environment": .text, "confirm": .text]
+    static let license: [String: AdminServer.FieldType] = ["environments": .text, "expires": .text]
+    static let enrolment: [String: AdminServer.FieldType] = ["public_key": .text]
 }
 
 /// A device's page as JSON.

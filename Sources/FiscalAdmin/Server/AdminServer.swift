@@ -97,6 +97,7 @@ public struct AdminServer: Sendable {
     public func router() -> Router<AdminRequestContext> {
         let router = Router(context: AdminRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(routes: RouteMethods(routes.map { ($0.method.rawValue, $0.path) }), pages: pages))
         for route in routes {
             router.on(RouterPath(route.path), method: route.method) { request, context in
                 try await self.respond(route, request, context)
@@ -172,6 +173,7 @@ public struct AdminServer: Sendable {
         case .throttled: .tooManyRequests
         case .tooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
+        case .methodNotAllowed: .methodNotAllowed
         case .internal: .internalServerError
         }
     }
@@ -272,9 +274,23 @@ public struct AdminServer: Sendable {
         }
     }
 
+    /// The type of a JSON API field, as the OpenAPI document declares it.
+    enum FieldType: Sendable {
+        /// A JSON string without spaces at its ends (the service trims text, so padding would
+        /// make a value longer than the document allows look shorter).
+        case text
+        /// A JSON string taken as it is (a password).
+        case secret
+        /// A JSON boolean.
+        case flag
+        /// A JSON whole number, or its text.
+        case integer
+    }
+
     /// The fields of a JSON object, a URL-encoded form or a multipart form (files as base64, in
-    /// `files`).
-    static func fields(_ request: Request) async throws -> (fields: Fields, files: [String: [UInt8]]) {
+    /// `files`). A JSON object may hold only the keys of `accepting`, each of its type (the JSON
+    /// API's bodies, exactly as `openapi.yaml` describes them); forms are not checked.
+    static func fields(_ request: Request, accepting: [String: FieldType]? = nil) async throws -> (fields: Fields, files: [String: [UInt8]]) {
         let bytes = try await body(request)
         let type = request.headers[.contentType]?.lowercased() ?? ""
         if type.hasPrefix("multipart/form-data") {
@@ -308,7 +324,23 @@ public struct AdminServer: Sendable {
             throw AdminError(.invalid, "the body is not a JSON object: send {\"field\": \"value\", …} with Content-Type application/json")
         }
         var values: [String: String] = [:]
-        for (key, value) in object {
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            if let accepting {
+                guard let type = accepting[key] else {
+                    throw AdminError.invalid(key, "'\(key)' is not a field of this request: send only \(accepting.keys.sorted().joined(separator: ", "))")
+                }
+                switch (type, value) {
+                case (.text, .text(let text)):
+                    if let end = [text.unicodeScalars.first, text.unicodeScalars.last].compactMap({ $0 }).first(where: CharacterSet.whitespacesAndNewlines.contains) {
+                        throw AdminError.invalid(key, "\(key) starts or ends with the space U+\(String(end.value, radix: 16, uppercase: true)): send it without")
+                    }
+                case (.secret, .text), (.flag, .flag): break
+                case (.integer, .number(let number)) where Int64(number) != nil: break
+                case (.integer, .text): break  // as forms send it; the service reads the number
+                default:
+                    throw AdminError.invalid(key, "\(key) must be \(type == .flag ? "true or false" : type == .integer ? "a whole number" : "a string")")
+                }
+            }
             switch value {
             case .text(let text): values[key] = text
             case .flag(let flag): values[key] = flag ? "true" : "false"
@@ -329,6 +361,24 @@ public struct AdminServer: Sendable {
             values[key] = parts.count > 1 ? decode(parts[1]) : ""
         }
         return values
+    }
+}
+
+/// A known path called with a method it does not answer: 405 with `Allow` (RFC 9110), not 404;
+/// a problem in JSON under `/api/`, an error page elsewhere.
+struct MethodNotAllowedMiddleware: RouterMiddleware {
+    typealias Context = AdminRequestContext
+    let routes: RouteMethods
+    let pages: WebPages
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let methods = routes.methods(at: request.uri.path), !methods.contains(request.method.rawValue) else {
+            return try await next(request, context)
+        }
+        let error = AdminError(.methodNotAllowed, "\(request.uri.path) answers \(methods.joined(separator: ", ")), not \(request.method.rawValue)")
+        var response = request.uri.path.hasPrefix("/api/") ? AdminServer.problem(error) : pages.errorPage(error, status: .methodNotAllowed)
+        response.headers[.allow] = methods.joined(separator: ", ")
+        return response
     }
 }
 

@@ -4,9 +4,11 @@ import COpenSSL
 enum OpenSSL {
     /// Loads the `legacy` provider (RC2-40 and other old PKCS#12 ciphers) and the `default`
     /// provider (loading any provider explicitly switches the implicit default off). Once per process.
+    /// `default` first: another thread's crypto (an Ed25519 key made meanwhile) never meets a
+    /// moment without it.
     static let providersLoaded: Bool = {
-        let legacy = OSSL_PROVIDER_load(nil, "legacy")
         let standard = OSSL_PROVIDER_load(nil, "default")
+        let legacy = OSSL_PROVIDER_load(nil, "legacy")
         return legacy != nil && standard != nil
     }()
 
