@@ -47,6 +47,19 @@ import Testing
         #expect(try await client.send("GET", "/api/v1/nothing").status == 404)
     }
 
+    @Test func aPasswordChangeOverTheAPICanRevokeEveryToken() async throws {
+        let harness = try await AdminServerHarness.start(.sqlite)
+        defer { Task { await harness.stop() } }
+        let integrator = try await harness.admin.integrator()
+        let (_, secret) = try await harness.admin.service.createAPIToken(integrator, Fields(["name": "till sync"]))
+        let api = WebClient(base: harness.base, token: secret)
+        let changed = try await api.send("POST", "/api/v1/me/password", json: [
+            "current_password": AdminHarness.password, "new_password": "another long passphrase", "revoke_api_tokens": true,
+        ])
+        #expect(changed.status == 204, "\(changed.text)")
+        #expect(try await api.send("GET", "/api/v1/me").status == 401, "the token was revoked with the password change")
+    }
+
     @Test func bodiesHoldOnlyTheDocumentedKeysOfTheDocumentedTypes() async throws {
         let harness = try await AdminServerHarness.start(.sqlite)
         defer { Task { await harness.stop() } }

@@ -198,7 +198,7 @@ enum Body {
     ]
     static let signUp = client.merging(["kind": .text, "organization": .text, "contact": .text, "email": .text, "password": .secret]) { $1 }
     static let token: [String: AdminServer.FieldType] = ["email": .secret, "password": .secret, "name": .text]
-    static let password: [String: AdminServer.FieldType] = ["current_password": .secret, "new_password": .secret]
+    static let password: [String: AdminServer.FieldType] = ["current_password": .secret, "new_password": .secret, "revoke_api_tokens": .flag]
     static let user: [String: AdminServer.FieldType] = ["email": .text, "name": .text, "role": .text, "password": .secret]
     static let invitation: [String: AdminServer.FieldType] = ["integrator_email": .text]
     static let businessUnit: [String: AdminServer.FieldType] = ["code": .text, "name": .text, "address": .text, "town": .text]
