@@ -1,3 +1,4 @@
+public import FiscalCore
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -60,7 +61,7 @@ public final class SimulatorServer: Sendable {
         guard bound > 0 else {
             task.cancel()
             let reason = await task.result
-            throw SimulatorError(message: "the simulated tax authority could not listen on 127.0.0.1:\(port): \(reason)")
+            throw SimulatorError(.cannotListen, "the simulated tax authority could not listen on 127.0.0.1:\(port): \(reason)", source: "127.0.0.1:\(port)")
         }
         return SimulatorServer(simulator: simulator, port: bound, task: task)
     }
@@ -73,9 +74,28 @@ public final class SimulatorServer: Sendable {
 }
 
 /// The simulator could not start.
-public struct SimulatorError: Error, CustomStringConvertible {
-    /// Why.
-    public let message: String
+public struct SimulatorError: CodedError {
+    /// The closed set of reasons.
+    public enum Code: String, Sendable {
+        /// The port is taken or not allowed.
+        case cannotListen
+        /// The state file exists but this user cannot read it.
+        case stateUnreadable
+        /// The state file is not the JSON the simulator writes.
+        case stateDamaged
+    }
 
-    public var description: String { message }
+    /// What went wrong.
+    public let code: Code
+    /// A sentence naming the port or file and the fix.
+    public let message: String
+    /// The address or state file the failure is about.
+    public let source: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, source: String) {
+        self.code = code
+        self.message = message
+        self.source = source
+    }
 }

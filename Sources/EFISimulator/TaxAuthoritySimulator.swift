@@ -64,14 +64,14 @@ public actor TaxAuthoritySimulator {
         public static func load(from path: String) throws -> State {
             guard let data = FileManager.default.contents(atPath: path) else {
                 if FileManager.default.fileExists(atPath: path) {
-                    throw SimulatorError(message: "cannot read the simulator's state \(path): check its owner and mode")
+                    throw SimulatorError(.stateUnreadable, "cannot read the simulator's state \(path): check its owner and mode", source: path)
                 }
                 return State()
             }
             do {
                 return try JSONDecoder().decode(State.self, from: data)
             } catch {
-                throw SimulatorError(message: "the simulator's state \(path) is damaged (\(error)): delete it to start with an empty tax authority")
+                throw SimulatorError(.stateDamaged, "the simulator's state \(path) is damaged (\(error)): delete it to start with an empty tax authority", source: path)
             }
         }
     }

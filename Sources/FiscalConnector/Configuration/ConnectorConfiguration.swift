@@ -87,7 +87,7 @@ public struct ConnectorConfiguration: Sendable {
             guard let passwordFile else { return environment[passwordEnvironmentVariable] }
             guard let data = FileManager.default.contents(atPath: passwordFile) else {
                 let reason = FileManager.default.fileExists(atPath: passwordFile) ? "cannot be read by this user (check its owner and mode 0600)" : "does not exist"
-                throw ConfigurationError(key: "certificate.password_file", line: nil,
+                throw ConfigurationError(.unreadable, key: "certificate.password_file", line: nil,
                                          "the password file \(passwordFile) \(reason): restore it, or run fiscal-connector refresh on an enrolled device")
             }
             // One line ending, "\n" or "\r\n" (scalars: Swift counts "\r\n" as one character).
@@ -138,7 +138,7 @@ public struct ConnectorConfiguration: Sendable {
     /// Reads and checks a configuration file.
     public static func load(path: String) throws(ConfigurationError) -> ConnectorConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(key: nil, line: nil, "cannot read the configuration file \(path); check the path (--config) and permissions")
+            throw ConfigurationError(.unreadable, key: nil, line: nil, "cannot read the configuration file \(path); check the path (--config) and permissions")
         }
         let base = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
         return try parse(String(decoding: data, as: UTF8.self), baseDirectory: base)
@@ -150,7 +150,7 @@ public struct ConnectorConfiguration: Sendable {
         do {
             document = try TOMLDocument(parsing: text)
         } catch {
-            throw ConfigurationError(key: nil, line: error.line, error.message)
+            throw ConfigurationError(.syntax, key: nil, line: error.line, error.message)
         }
         var reader = ConfigurationReader(document: document)
         let configuration = ConnectorConfiguration(
@@ -202,7 +202,29 @@ public struct ConnectorConfiguration: Sendable {
 }
 
 /// A configuration problem, naming the key, its line and the fix.
-public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ConfigurationError: CodedError {
+    /// The closed set of reasons.
+    public enum Code: String, Sendable {
+        /// The configuration or password file cannot be read.
+        case unreadable
+        /// The file is not valid TOML.
+        case syntax
+        /// A required key is missing or empty.
+        case required
+        /// A value of the wrong TOML type, e.g. a number where a string belongs.
+        case wrongType
+        /// A value of the right type that is not allowed (pattern, range, list of names).
+        case invalidValue
+        /// Two keys that exclude each other are both set.
+        case conflicting
+        /// A value that would weaken security (plain HTTP to another machine, an API beyond loopback).
+        case unsafe
+        /// A key or table the connector does not know, usually a misspelling.
+        case unknownKey
+    }
+
+    /// What went wrong.
+    public let code: Code
     /// The dotted key, e.g. `device.tcr_code`.
     public let key: String?
     /// The line in the file.
@@ -211,12 +233,14 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
     public let message: String
 
     /// Creates an error.
-    public init(key: String?, line: Int?, _ message: String) {
+    public init(_ code: Code, key: String?, line: Int?, _ message: String) {
+        self.code = code
         self.key = key
         self.line = line
         self.message = message
     }
 
+    /// The message prefixed with the line and key it came from.
     public var description: String {
         var prefix = "configuration"
         if let line { prefix += " line \(line)" }
@@ -233,8 +257,8 @@ struct ConfigurationReader {
 
     init(document: TOMLDocument) { self.document = document }
 
-    private mutating func fail(_ key: String, _ message: String) {
-        errors.append(ConfigurationError(key: key, line: document.lines[key], message))
+    private mutating func fail(_ code: ConfigurationError.Code, _ key: String, _ message: String) {
+        errors.append(ConfigurationError(code, key: key, line: document.lines[key], message))
     }
 
     private mutating func raw(_ key: String) -> TOMLValue? {
@@ -245,7 +269,7 @@ struct ConfigurationReader {
     mutating func optionalString(_ key: String) -> String? {
         guard let value = raw(key) else { return nil }
         guard case .string(let text) = value else {
-            fail(key, "expected a string in quotes, found \(value.kind)")
+            fail(.wrongType, key, "expected a string in quotes, found \(value.kind)")
             return nil
         }
         return text
@@ -253,11 +277,11 @@ struct ConfigurationReader {
 
     mutating func string(_ key: String, check: (String) -> String? = { _ in nil }) -> String? {
         guard let text = optionalString(key) else {
-            if document.value(at: key) == nil { fail(key, "is required") }
+            if document.value(at: key) == nil { fail(.required, key, "is required") }
             return nil
         }
-        if text.isEmpty { fail(key, "must not be empty"); return nil }
-        if let problem = check(text) { fail(key, "'\(text)' is not valid: \(problem)"); return nil }
+        if text.isEmpty { fail(.required, key, "must not be empty"); return nil }
+        if let problem = check(text) { fail(.invalidValue, key, "'\(text)' is not valid: \(problem)"); return nil }
         return text
     }
 
@@ -272,14 +296,14 @@ struct ConfigurationReader {
 
     mutating func bool(_ key: String) -> Bool? {
         guard let value = raw(key) else { return nil }
-        guard case .boolean(let flag) = value else { fail(key, "expected true or false, found \(value.kind)"); return nil }
+        guard case .boolean(let flag) = value else { fail(.wrongType, key, "expected true or false, found \(value.kind)"); return nil }
         return flag
     }
 
     mutating func integer(_ key: String, range: ClosedRange<Int>) -> Int? {
         guard let value = raw(key) else { return nil }
-        guard case .integer(let number) = value else { fail(key, "expected a whole number, found \(value.kind)"); return nil }
-        guard range.contains(number) else { fail(key, "\(number) is outside \(range.lowerBound)…\(range.upperBound)"); return nil }
+        guard case .integer(let number) = value else { fail(.wrongType, key, "expected a whole number, found \(value.kind)"); return nil }
+        guard range.contains(number) else { fail(.invalidValue, key, "\(number) is outside \(range.lowerBound)…\(range.upperBound)"); return nil }
         return number
     }
 
@@ -288,7 +312,7 @@ struct ConfigurationReader {
         switch value {
         case .integer(let number): return Double(number)
         case .float(let text): return Double(text)
-        default: fail(key, "expected a number, found \(value.kind)"); return nil
+        default: fail(.wrongType, key, "expected a number, found \(value.kind)"); return nil
         }
     }
 
@@ -299,10 +323,10 @@ struct ConfigurationReader {
         case .string(let s): text = s
         case .integer(let n): text = String(n)
         case .float(let s): text = s
-        default: fail(key, "expected an amount such as \"0.00\", found \(value.kind)"); return nil
+        default: fail(.wrongType, key, "expected an amount such as \"0.00\", found \(value.kind)"); return nil
         }
         guard let amount = ExactDecimal(text), !amount.isNegative, amount.significantScale <= 2 else {
-            fail(key, "'\(text)' is not an amount: use a dot and at most two decimals, e.g. \"50.00\"")
+            fail(.invalidValue, key, "'\(text)' is not an amount: use a dot and at most two decimals, e.g. \"50.00\"")
             return nil
         }
         return amount
@@ -310,10 +334,10 @@ struct ConfigurationReader {
 
     mutating func stringArray(_ key: String) -> [String]? {
         guard let value = raw(key) else { return nil }
-        guard case .array(let items) = value else { fail(key, "expected a list such as [\"a.pem\"], found \(value.kind)"); return nil }
+        guard case .array(let items) = value else { fail(.wrongType, key, "expected a list such as [\"a.pem\"], found \(value.kind)"); return nil }
         var strings: [String] = []
         for item in items {
-            guard case .string(let text) = item else { fail(key, "every entry must be a string in quotes"); return nil }
+            guard case .string(let text) = item else { fail(.wrongType, key, "every entry must be a string in quotes"); return nil }
             strings.append(text)
         }
         return strings
@@ -332,9 +356,9 @@ struct ConfigurationReader {
         let variable = optionalString("certificate.password_env")
         let passwordFile = optionalString("certificate.password_file")
         if variable != nil, passwordFile != nil {
-            fail("certificate.password_file", "give either password_env or password_file, not both")
+            fail(.conflicting, "certificate.password_file", "give either password_env or password_file, not both")
         }
-        if passwordFile?.isEmpty == true { fail("certificate.password_file", "must not be empty: name the file holding the certificate password") }
+        if passwordFile?.isEmpty == true { fail(.required, "certificate.password_file", "must not be empty: name the file holding the certificate password") }
         return .init(file: file, passwordEnvironmentVariable: variable ?? "FISCAL_CERT_PASSWORD",
                      passwordFile: passwordFile.flatMap { $0.isEmpty ? nil : ConnectorConfiguration.resolve($0, base: base) },
                      keyFile: optionalPath("certificate.key_file", base: base))
@@ -343,18 +367,18 @@ struct ConfigurationReader {
     mutating func taxAuthority(base: String) -> ConnectorConfiguration.TaxAuthority {
         var environment = EFIEnvironment.test
         if let name = string("tax_authority.environment") {
-            if let parsed = EFIEnvironment(rawValue: name) { environment = parsed } else { fail("tax_authority.environment", "'\(name)' is neither test nor production") }
+            if let parsed = EFIEnvironment(rawValue: name) { environment = parsed } else { fail(.invalidValue, "tax_authority.environment", "'\(name)' is neither test nor production") }
         }
         let url = optionalString("tax_authority.url") ?? environment.serviceURL
         let lowered = url.lowercased()
         if !(lowered.hasPrefix("https://") || lowered.hasPrefix("http://")) || LoopbackAddress.host(ofURL: url) == nil {
-            fail("tax_authority.url", "'\(url)' is not an http(s) URL with a host, e.g. https://efi.tax.gov.me/fs-v1")
+            fail(.invalidValue, "tax_authority.url", "'\(url)' is not an http(s) URL with a host, e.g. https://efi.tax.gov.me/fs-v1")
         } else if environment == .production, lowered.hasPrefix("http://"), !LoopbackAddress.isLoopbackURL(url) {
-            fail("tax_authority.url", "'\(url)' is plain HTTP to another machine: production traffic must use https://, or plain http:// only to this machine (127.0.0.1, ::1 or localhost, e.g. a local TLS-terminating proxy)")
+            fail(.unsafe, "tax_authority.url", "'\(url)' is plain HTTP to another machine: production traffic must use https://, or plain http:// only to this machine (127.0.0.1, ::1 or localhost, e.g. a local TLS-terminating proxy)")
         }
         let certificates = (stringArray("tax_authority.response_certificates") ?? []).map { ConnectorConfiguration.resolve($0, base: base) }
         let timeout = number("tax_authority.timeout_seconds") ?? 5
-        if !(timeout > 0 && timeout <= 120) { fail("tax_authority.timeout_seconds", "\(timeout) must be between 0 and 120 seconds") }
+        if !(timeout > 0 && timeout <= 120) { fail(.invalidValue, "tax_authority.timeout_seconds", "\(timeout) must be between 0 and 120 seconds") }
         return .init(environment: environment, url: url, caFile: optionalPath("tax_authority.ca_file", base: base),
                      responseCertificates: certificates, timeoutSeconds: timeout,
                      verifyResponses: bool("tax_authority.verify_responses") ?? !certificates.isEmpty)
@@ -367,11 +391,11 @@ struct ConfigurationReader {
             host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             port = parsed
         } else {
-            fail("api.listen", "'\(listen)' is not host:port, e.g. 127.0.0.1:8745")
+            fail(.invalidValue, "api.listen", "'\(listen)' is not host:port, e.g. 127.0.0.1:8745")
         }
         let allowRemote = bool("api.allow_remote") ?? false
         if !allowRemote, !["127.0.0.1", "localhost", "::1"].contains(host) {
-            fail("api.listen", "'\(listen)' would expose the API (plain HTTP, bearer token) beyond this machine: keep 127.0.0.1, or set allow_remote = true knowingly")
+            fail(.unsafe, "api.listen", "'\(listen)' would expose the API (plain HTTP, bearer token) beyond this machine: keep 127.0.0.1, or set allow_remote = true knowingly")
         }
         return .init(host: host, port: port, tokenEnvironmentVariable: optionalString("api.token_env") ?? "FISCAL_API_TOKEN", allowRemote: allowRemote)
     }
@@ -380,11 +404,11 @@ struct ConfigurationReader {
     mutating func vatRates() -> VATRateTable {
         let from = date("vat.valid_from"), to = date("vat.valid_to")
         guard let values = raw("vat.rates") else {
-            if from != nil || to != nil { fail("vat.rates", "is required with valid_from or valid_to: list the rates in force, e.g. rates = [\"21\", \"15\", \"7\", \"0\"]") }
+            if from != nil || to != nil { fail(.required, "vat.rates", "is required with valid_from or valid_to: list the rates in force, e.g. rates = [\"21\", \"15\", \"7\", \"0\"]") }
             return .montenegro
         }
         guard case .array(let items) = values, !items.isEmpty else {
-            fail("vat.rates", "expected a list of rates such as [\"21\", \"15\", \"7\", \"0\"], found \(values.kind)")
+            fail(.wrongType, "vat.rates", "expected a list of rates such as [\"21\", \"15\", \"7\", \"0\"], found \(values.kind)")
             return .montenegro
         }
         var rates: [ExactDecimal] = []
@@ -395,12 +419,12 @@ struct ConfigurationReader {
             default: nil
             }
             guard let text, let rate = ExactDecimal(text), !rate.isNegative, rate <= ExactDecimal(100), rate.significantScale <= 2 else {
-                fail("vat.rates", "\(text.map { "'\($0)'" } ?? item.kind) is not a VAT rate: write percentages between 0 and 100 with at most two decimals, e.g. \"21\" or \"5.5\"")
+                fail(.invalidValue, "vat.rates", "\(text.map { "'\($0)'" } ?? item.kind) is not a VAT rate: write percentages between 0 and 100 with at most two decimals, e.g. \"21\" or \"5.5\"")
                 return .montenegro
             }
             rates.append(rate)
         }
-        if let from, let to, to < from { fail("vat.valid_to", "\(to) is before valid_from \(from)") }
+        if let from, let to, to < from { fail(.invalidValue, "vat.valid_to", "\(to) is before valid_from \(from)") }
         return VATRateTable.montenegro.overridden(by: .init(rates: rates, validFrom: from, validTo: to))
     }
 
@@ -410,9 +434,9 @@ struct ConfigurationReader {
         switch value {
         case .string(let text), .dateTime(let text):
             if let day = FiscalDate(text) { return day }
-            fail(key, "'\(text)' is not a day such as 2027-01-01")
+            fail(.invalidValue, key, "'\(text)' is not a day such as 2027-01-01")
         default:
-            fail(key, "expected a day such as \"2027-01-01\", found \(value.kind)")
+            fail(.wrongType, key, "expected a day such as \"2027-01-01\", found \(value.kind)")
         }
         return nil
     }
@@ -422,16 +446,16 @@ struct ConfigurationReader {
         let tables = Set(used.compactMap { $0.split(separator: ".").first.map(String.init) }).sorted()
         for (table, value) in document.root {
             guard case .table(let entries) = value else {
-                fail(table, "unknown setting '\(table)' outside a [table]\(Self.hint(table, tables, "[", "]"))")
+                fail(.unknownKey, table, "unknown setting '\(table)' outside a [table]\(Self.hint(table, tables, "[", "]"))")
                 continue
             }
             guard tables.contains(table) else {
-                fail(table, "unknown table [\(table)]\(Self.hint(table, tables, "[", "]"))")
+                fail(.unknownKey, table, "unknown table [\(table)]\(Self.hint(table, tables, "[", "]"))")
                 continue
             }
             let known = used.filter { $0.hasPrefix(table + ".") }.map { String($0.dropFirst(table.count + 1)) }.sorted()
             for key in entries.keys.sorted() where !used.contains("\(table).\(key)") {
-                fail("\(table).\(key)", "unknown setting '\(key)' in [\(table)]\(Self.hint(key, known, "", ""))")
+                fail(.unknownKey, "\(table).\(key)", "unknown setting '\(key)' in [\(table)]\(Self.hint(key, known, "", ""))")
             }
         }
     }

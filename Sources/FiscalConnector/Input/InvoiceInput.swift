@@ -225,8 +225,11 @@ enum TextInput {
         }
     }
 
-    struct TextKeyError: Error {
-        var code: ValidationIssue.Code = .invalidFormat
+    /// A key of the text format that names no field; the caller adds the line it came from.
+    struct TextKeyError: CodedError {
+        /// `.unknownField` for a misspelt name, `.invalidFormat` for a key of the wrong shape.
+        let code: ValidationIssue.Code
+        /// The fix: the nearest known name, or how such a key is written.
         let message: String
 
         init(_ code: ValidationIssue.Code = .invalidFormat, message: String) {

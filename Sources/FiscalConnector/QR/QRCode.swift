@@ -1,3 +1,4 @@
+public import FiscalCore
 import CQREncode
 public import Foundation
 
@@ -15,7 +16,9 @@ public struct QRCode: Sendable, Equatable {
     /// Encodes `text` (byte mode, error correction M).
     public init(_ text: String) throws(QRCodeError) {
         guard let code = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M) else {
-            throw QRCodeError(message: "the text cannot be encoded as a QR code (\(text.utf8.count) bytes)")
+            // libqrencode sets ERANGE when the text exceeds the largest symbol (2331 bytes at level M).
+            let reason: QRCodeError.Code = errno == ERANGE ? .tooLong : text.isEmpty ? .empty : .unencodable
+            throw QRCodeError(reason, message: "the text cannot be encoded as a QR code (\(text.utf8.count) bytes)", byteCount: text.utf8.count)
         }
         defer { QRcode_free(code) }
         size = Int(code.pointee.width)
@@ -82,11 +85,30 @@ public struct QRCode: Sendable, Equatable {
 }
 
 /// A text that cannot become a QR code.
-public struct QRCodeError: Error, Sendable, CustomStringConvertible {
-    /// What went wrong.
-    public let message: String
+public struct QRCodeError: CodedError {
+    /// The closed set of reasons.
+    public enum Code: String, Sendable {
+        /// More bytes than the largest QR symbol holds at error correction M (2331).
+        case tooLong
+        /// Nothing to encode.
+        case empty
+        /// libqrencode refused it for another reason (e.g. out of memory).
+        case unencodable
+    }
 
-    public var description: String { message }
+    /// What went wrong.
+    public let code: Code
+    /// A sentence naming the text's size.
+    public let message: String
+    /// The UTF-8 length of the text that was refused.
+    public let byteCount: Int
+
+    /// Creates an error.
+    public init(_ code: Code, message: String, byteCount: Int) {
+        self.code = code
+        self.message = message
+        self.byteCount = byteCount
+    }
 }
 
 /// The few PNG pieces a QR code needs: chunks with CRC-32 and a zlib stream of stored blocks.

@@ -1,7 +1,7 @@
 /// Why a certificate or key could not be used. Messages name the file and the fix, never a secret.
-public struct CertificateError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct CertificateError: CodedError {
     /// The closed set of reasons.
-    public enum Code: String, Sendable, Equatable {
+    public enum Code: String, Sendable {
         /// The file could not be read.
         case unreadable
         /// Neither PKCS#12 nor PEM, or damaged.
@@ -38,10 +38,9 @@ public struct CertificateError: Error, Sendable, Equatable, CustomStringConverti
         self.source = source
     }
 
+    /// The message prefixed with the source, so a log line says which file to fix.
     public var description: String {
         if let source { return "\(source): \(message)" }
         return message
     }
-
-    public static func == (lhs: CertificateError, rhs: CertificateError) -> Bool { lhs.code == rhs.code }
 }

@@ -59,13 +59,41 @@ public enum TOMLValue: Sendable, Hashable {
     }
 }
 
-/// A TOML syntax error.
-public struct TOMLError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// 1-based line.
+/// A TOML syntax error, with the line it is on.
+public struct TOMLError: CodedError {
+    /// The closed set of reasons.
+    public enum Code: String, Sendable {
+        /// Something other than what the grammar allows here: text after a value, a missing '=', ']' or ','.
+        case unexpectedText
+        /// A string, array, inline table or table name that is not closed.
+        case unclosed
+        /// A key is missing or has characters that need quotes.
+        case invalidKey
+        /// A value is missing, unquoted or not a TOML value.
+        case invalidValue
+        /// A backslash escape a basic string does not allow (e.g. an unquoted Windows path).
+        case invalidEscape
+        /// A key or table defined twice.
+        case duplicate
+        /// A key used both as a value and as a table.
+        case notATable
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// 1-based line of the file where the parser stopped.
     public let line: Int
-    /// What is wrong.
+    /// What is wrong, naming the value and the fix.
     public let message: String
 
+    /// Creates an error.
+    public init(_ code: Code, line: Int, message: String) {
+        self.code = code
+        self.line = line
+        self.message = message
+    }
+
+    /// The message prefixed with its line.
     public var description: String { "line \(line): \(message)" }
 }
 
@@ -84,7 +112,7 @@ struct TOMLParser {
     private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
     private func peek(_ offset: Int = 1) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
 
-    private func fail(_ message: String) -> TOMLError { TOMLError(line: line, message: message) }
+    private func fail(_ code: TOMLError.Code, _ message: String) -> TOMLError { TOMLError(code, line: line, message: message) }
 
     private mutating func advance() {
         if current == 10 { line += 1 }
@@ -103,7 +131,7 @@ struct TOMLParser {
         skipSpaces()
         skipComment()
         if current == 13 { advance() }
-        guard current == nil || current == 10 else { throw fail("unexpected text after the value; put each key = value on its own line") }
+        guard current == nil || current == 10 else { throw fail(.unexpectedText, "unexpected text after the value; put each key = value on its own line") }
         if current == 10 { advance() }
     }
 
@@ -128,10 +156,10 @@ struct TOMLParser {
         skipSpaces()
         let path = try key()
         skipSpaces()
-        guard current == 93 else { throw fail("expected ']' to close the table name") }
+        guard current == 93 else { throw fail(.unclosed, "expected ']' to close the table name") }
         advance()
         if isArray {
-            guard current == 93 else { throw fail("expected ']]' to close the array-of-tables name") }
+            guard current == 93 else { throw fail(.unclosed, "expected ']]' to close the array-of-tables name") }
             advance()
         }
         try endOfLine()
@@ -140,7 +168,7 @@ struct TOMLParser {
             try appendTable(path)
             arrayTables.insert(dotted)
         } else {
-            guard definedTables.insert(dotted).inserted else { throw fail("table [\(dotted)] is defined twice") }
+            guard definedTables.insert(dotted).inserted else { throw fail(.duplicate, "table [\(dotted)] is defined twice") }
             try ensureTable(path)
         }
         currentPath = path
@@ -151,7 +179,7 @@ struct TOMLParser {
         let startLine = line
         let path = try key()
         skipSpaces()
-        guard current == 61 else { throw fail("expected '=' after the key \(path.joined(separator: "."))") }
+        guard current == 61 else { throw fail(.unexpectedText, "expected '=' after the key \(path.joined(separator: "."))") }
         advance()
         skipSpaces()
         let value = try self.value()
@@ -165,7 +193,7 @@ struct TOMLParser {
         var parts: [String] = []
         while true {
             skipSpaces()
-            guard let c = current else { throw fail("a key is missing") }
+            guard let c = current else { throw fail(.invalidKey, "a key is missing") }
             if c == 34 {
                 parts.append(try basicString())
             } else if c == 39 {
@@ -176,7 +204,7 @@ struct TOMLParser {
                     name.append(c)
                     advance()
                 }
-                guard !name.isEmpty else { throw fail("invalid character in a key; quote keys with other characters") }
+                guard !name.isEmpty else { throw fail(.invalidKey, "invalid character in a key; quote keys with other characters") }
                 parts.append(String(decoding: name, as: UTF8.self))
             }
             skipSpaces()
@@ -186,7 +214,7 @@ struct TOMLParser {
     }
 
     private mutating func value() throws(TOMLError) -> TOMLValue {
-        guard let c = current else { throw fail("a value is missing after '='") }
+        guard let c = current else { throw fail(.invalidValue, "a value is missing after '='") }
         switch c {
         case 34:
             if peek() == 34 && peek(2) == 34 { return .string(try multilineBasicString()) }
@@ -204,7 +232,7 @@ struct TOMLParser {
     private mutating func boolean() throws(TOMLError) -> TOMLValue {
         if bytes[index...].starts(with: Array("true".utf8)) { index += 4; return .boolean(true) }
         if bytes[index...].starts(with: Array("false".utf8)) { index += 5; return .boolean(false) }
-        throw fail("unknown value; strings need quotes, e.g. \"text\"")
+        throw fail(.invalidValue, "unknown value; strings need quotes, e.g. \"text\"")
     }
 
     private mutating func numberOrDate() throws(TOMLError) -> TOMLValue {
@@ -223,7 +251,7 @@ struct TOMLParser {
             }
         }
         let text = String(decoding: token, as: UTF8.self)
-        guard !text.isEmpty else { throw fail("a value is missing") }
+        guard !text.isEmpty else { throw fail(.invalidValue, "a value is missing") }
         if token.count >= 10, token[4] == 45, token[7] == 45 { return .dateTime(text) }
         if token.count >= 8, token[2] == 58 { return .dateTime(text) }
         let plain = text.replacingOccurrences(of: "_", with: "")
@@ -232,7 +260,7 @@ struct TOMLParser {
         if plain.hasPrefix("0o"), let integer = Int(plain.dropFirst(2), radix: 8) { return .integer(integer) }
         if plain.hasPrefix("0b"), let integer = Int(plain.dropFirst(2), radix: 2) { return .integer(integer) }
         if ["inf", "+inf", "-inf", "nan", "+nan", "-nan"].contains(plain) || isFloat(plain) { return .float(plain) }
-        throw fail("'\(text)' is not a value: strings need quotes, e.g. \"\(text)\"")
+        throw fail(.invalidValue, "'\(text)' is not a value: strings need quotes, e.g. \"\(text)\"")
     }
 
     private func isFloat(_ text: String) -> Bool {
@@ -254,7 +282,7 @@ struct TOMLParser {
         advance()
         var out: [UInt8] = []
         while true {
-            guard let c = current, c != 10 else { throw fail("a string is not closed with '\"' on the same line") }
+            guard let c = current, c != 10 else { throw fail(.unclosed, "a string is not closed with '\"' on the same line") }
             advance()
             if c == 34 { return String(decoding: out, as: UTF8.self) }
             if c == 92 { try escape(into: &out) } else { out.append(c) }
@@ -267,7 +295,7 @@ struct TOMLParser {
         if current == 10 { advance() }
         var out: [UInt8] = []
         while true {
-            guard let c = current else { throw fail("a multi-line string is not closed with '\"\"\"'") }
+            guard let c = current else { throw fail(.unclosed, "a multi-line string is not closed with '\"\"\"'") }
             if c == 34 && peek() == 34 && peek(2) == 34 {
                 index += 3
                 while current == 34 { out.append(34); index += 1 }
@@ -290,7 +318,7 @@ struct TOMLParser {
         advance()
         var out: [UInt8] = []
         while true {
-            guard let c = current, c != 10 else { throw fail("a string is not closed with \"'\" on the same line") }
+            guard let c = current, c != 10 else { throw fail(.unclosed, "a string is not closed with \"'\" on the same line") }
             advance()
             if c == 39 { return String(decoding: out, as: UTF8.self) }
             out.append(c)
@@ -303,7 +331,7 @@ struct TOMLParser {
         if current == 10 { advance() }
         var out: [UInt8] = []
         while true {
-            guard let c = current else { throw fail("a multi-line string is not closed with \"'''\"") }
+            guard let c = current else { throw fail(.unclosed, "a multi-line string is not closed with \"'''\"") }
             if c == 39 && peek() == 39 && peek(2) == 39 {
                 index += 3
                 while current == 39 { out.append(39); index += 1 }
@@ -315,7 +343,7 @@ struct TOMLParser {
     }
 
     private mutating func escape(into out: inout [UInt8]) throws(TOMLError) {
-        guard let e = current else { throw fail("a string ends in the middle of an escape") }
+        guard let e = current else { throw fail(.invalidEscape, "a string ends in the middle of an escape") }
         advance()
         switch e {
         case 98: out.append(8)
@@ -335,11 +363,11 @@ struct TOMLParser {
                 advance()
             }
             guard let code = UInt32(String(decoding: hex, as: UTF8.self), radix: 16), let scalar = Unicode.Scalar(code) else {
-                throw fail("invalid unicode escape in a string")
+                throw fail(.invalidEscape, "invalid unicode escape in a string")
             }
             out.append(contentsOf: Array(String(Character(scalar)).utf8))
         default:
-            throw fail("unknown escape '\\\(Character(Unicode.Scalar(e)))' in a string; write '\\\\' for a backslash, or use 'single quotes' for Windows paths")
+            throw fail(.invalidEscape, "unknown escape '\\\(Character(Unicode.Scalar(e)))' in a string; write '\\\\' for a backslash, or use 'single quotes' for Windows paths")
         }
     }
 
@@ -354,13 +382,13 @@ struct TOMLParser {
         var items: [TOMLValue] = []
         while true {
             skipBlank()
-            guard let c = current else { throw fail("an array is not closed with ']'") }
+            guard let c = current else { throw fail(.unclosed, "an array is not closed with ']'") }
             if c == 93 { advance(); return .array(items) }
             items.append(try value())
             skipBlank()
-            guard current != nil else { throw fail("an array is not closed with ']'") }
+            guard current != nil else { throw fail(.unclosed, "an array is not closed with ']'") }
             if current == 44 { advance(); continue }
-            guard current == 93 else { throw fail("expected ',' or ']' in an array") }
+            guard current == 93 else { throw fail(.unexpectedText, "expected ',' or ']' in an array") }
         }
     }
 
@@ -373,15 +401,15 @@ struct TOMLParser {
             skipSpaces()
             let path = try key()
             skipSpaces()
-            guard current == 61 else { throw fail("expected '=' in an inline table") }
+            guard current == 61 else { throw fail(.unexpectedText, "expected '=' in an inline table") }
             advance()
             skipSpaces()
             let item = try value()
-            guard path.count == 1, table[path[0]] == nil else { throw fail("duplicate or dotted key in an inline table") }
+            guard path.count == 1, table[path[0]] == nil else { throw fail(.duplicate, "duplicate or dotted key in an inline table") }
             table[path[0]] = item
             skipSpaces()
             if current == 44 { advance(); continue }
-            guard current == 125 else { throw fail("expected ',' or '}' in an inline table") }
+            guard current == 125 else { throw fail(.unexpectedText, "expected ',' or '}' in an inline table") }
             advance()
             return .table(table)
         }
@@ -406,7 +434,7 @@ struct TOMLParser {
             items.append(.table(try ensure(last, path.dropFirst(), line: line)))
             table[first] = .array(items)
         default:
-            throw TOMLError(line: line, message: "'\(first)' is already a value, not a table")
+            throw TOMLError(.notATable, line: line, message: "'\(first)' is already a value, not a table")
         }
         return table
     }
@@ -421,7 +449,7 @@ struct TOMLParser {
             case .array(var items):
                 items.append(.table([:]))
                 table[name] = .array(items)
-            default: throw TOMLError(line: line, message: "'\(name)' is already a value, not an array of tables")
+            default: throw TOMLError(.notATable, line: line, message: "'\(name)' is already a value, not an array of tables")
             }
         }
     }
@@ -431,7 +459,7 @@ struct TOMLParser {
         try ensureTable(parent)
         let name = path.last!
         root = try Self.modify(root, parent[...], line: line) { (table: inout [String: TOMLValue]) throws(TOMLError) in
-            guard table[name] == nil else { throw TOMLError(line: line, message: "the key '\(path.joined(separator: "."))' is defined twice") }
+            guard table[name] == nil else { throw TOMLError(.duplicate, line: line, message: "the key '\(path.joined(separator: "."))' is defined twice") }
             table[name] = value
         }
     }
@@ -446,11 +474,11 @@ struct TOMLParser {
         case .table(let inner):
             table[first] = .table(try modify(inner, path.dropFirst(), line: line, change))
         case .array(var items):
-            guard case .table(let last) = items.popLast() else { throw TOMLError(line: line, message: "'\(first)' is not a table") }
+            guard case .table(let last) = items.popLast() else { throw TOMLError(.notATable, line: line, message: "'\(first)' is not a table") }
             items.append(.table(try modify(last, path.dropFirst(), line: line, change)))
             table[first] = .array(items)
         default:
-            throw TOMLError(line: line, message: "'\(first)' is not a table")
+            throw TOMLError(.notATable, line: line, message: "'\(first)' is not a table")
         }
         return table
     }

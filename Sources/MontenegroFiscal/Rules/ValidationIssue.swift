@@ -1,3 +1,5 @@
+public import FiscalCore
+
 /// One problem found in a message before it is signed: what rule, which field, how to fix it.
 public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
     /// The closed set of rules.
@@ -64,16 +66,23 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A message that cannot be signed, with every problem found.
-public struct ValidationError: Error, Sendable, CustomStringConvertible {
+///
+/// Its code is the first issue's rule, so `#expect(error.code == .totalMismatch)` reads as for any
+/// other error; ``issues`` holds them all, each with the field it came from.
+public struct ValidationError: CodedError {
     /// The problems, in input order.
     public let issues: [ValidationIssue]
 
-    /// Creates the error.
+    /// Creates the error; `issues` is never empty where the library throws it.
     public init(_ issues: [ValidationIssue]) {
         self.issues = issues
     }
 
-    public var description: String {
+    /// The rule of the first issue (`.invalidFormat` for an error built without issues).
+    public var code: ValidationIssue.Code { issues.first?.code ?? .invalidFormat }
+
+    /// Every issue, each as `field: message`.
+    public var message: String {
         "invalid message (\(issues.count) problem\(issues.count == 1 ? "" : "s")): " + issues.map(\.description).joined(separator: "; ")
     }
 }

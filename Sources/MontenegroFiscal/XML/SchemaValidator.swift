@@ -1,3 +1,4 @@
+public import FiscalCore
 import CLibXML2
 
 /// Checks messages against the official EFI schema (embedded, no files or network needed).
@@ -26,7 +27,7 @@ public final class SchemaValidator: @unchecked Sendable {
             }
         }
         guard let compiled else {
-            throw SchemaError(problems: [errors.text.map { String(cString: $0) } ?? "schema could not be compiled"])
+            throw SchemaError(.schemaNotCompiled, problems: [errors.text.map { String(cString: $0) } ?? "schema could not be compiled"])
         }
         schema = compiled
     }
@@ -36,13 +37,7 @@ public final class SchemaValidator: @unchecked Sendable {
     /// The schema violations of a message (a request or response element, or a whole document whose
     /// root is one); empty when it is valid.
     public func problems(in xml: String) -> [String] {
-        let document: XMLDocument
-        do {
-            document = try XMLDocument(Array(xml.utf8))
-        } catch {
-            return ["not well-formed XML: \(error.message)"]
-        }
-        return problems(in: document)
+        check(xml)?.problems ?? []
     }
 
     func problems(in document: XMLDocument) -> [String] {
@@ -56,17 +51,47 @@ public final class SchemaValidator: @unchecked Sendable {
 
     /// Throws ``SchemaError`` listing the violations of `xml`.
     public func validate(_ xml: String) throws(SchemaError) {
-        let found = problems(in: xml)
-        if !found.isEmpty { throw SchemaError(problems: found) }
+        if let error = check(xml) { throw error }
+    }
+
+    /// The error `xml` earns, telling malformed XML from a schema violation; nil when it is valid.
+    private func check(_ xml: String) -> SchemaError? {
+        let document: XMLDocument
+        do {
+            document = try XMLDocument(Array(xml.utf8))
+        } catch {
+            return SchemaError(.notWellFormed, problems: ["not well-formed XML: \(error.message)"])
+        }
+        let found = problems(in: document)
+        return found.isEmpty ? nil : SchemaError(.notConforming, problems: found)
     }
 }
 
 /// A message that does not conform to the official schema.
-public struct SchemaError: Error, Sendable, CustomStringConvertible {
-    /// libxml2's messages, one per violation, with line numbers.
+public struct SchemaError: CodedError {
+    /// The closed set of reasons.
+    public enum Code: String, Sendable {
+        /// The text is not XML at all (libxml2 could not parse it).
+        case notWellFormed
+        /// Well-formed XML that violates the EFI schema.
+        case notConforming
+        /// The schema itself does not compile (a broken build, not a broken message).
+        case schemaNotCompiled
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// libxml2's messages, one per violation, each with the line of the message it came from.
     public let problems: [String]
 
-    public var description: String {
+    /// Creates an error.
+    public init(_ code: Code, problems: [String]) {
+        self.code = code
+        self.problems = problems
+    }
+
+    /// Every violation, as libxml2 reported it.
+    public var message: String {
         "the message does not conform to the EFI schema: " + problems.joined(separator: "; ")
     }
 }

@@ -1,3 +1,4 @@
+import FiscalCore
 import CLibXML2
 
 /// A parsed XML document (libxml2), for reading responses, verifying signatures and schema checks.
@@ -18,7 +19,7 @@ final class XMLDocument {
             } ?? nil
         }
         guard let parsed else {
-            throw XMLError(message: errors.text.map { String(cString: $0) }?.trimmingTrailingNewlines ?? "empty document")
+            throw XMLError(bytes.isEmpty ? .empty : .notWellFormed, message: errors.text.map { String(cString: $0) }?.trimmingTrailingNewlines ?? "empty document")
         }
         doc = parsed
     }
@@ -41,8 +42,24 @@ final class XMLDocument {
 }
 
 /// A document libxml2 could not parse.
-struct XMLError: Error {
+struct XMLError: CodedError {
+    /// The closed set of reasons.
+    enum Code: String, Sendable {
+        /// No bytes at all.
+        case empty
+        /// Bytes that are not well-formed XML; the message holds libxml2's line and column.
+        case notWellFormed
+    }
+
+    /// What went wrong.
+    let code: Code
+    /// libxml2's messages, with the line and column in the document.
     let message: String
+
+    init(_ code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
 }
 
 extension String {
