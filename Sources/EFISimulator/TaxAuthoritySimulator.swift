@@ -23,13 +23,13 @@ public actor TaxAuthoritySimulator {
 
     /// An invoice the simulator registered.
     public struct RegisteredInvoice: Sendable, Equatable, Codable {
-        /// The IIC.
+        /// The issuer's code from the request, the key a repeated delivery is recognised by.
         public let iic: String
-        /// The FIC issued.
+        /// The code the simulator answered with; a repeated delivery gets the same one back.
         public let fic: String
-        /// `InvNum`.
+        /// The request's `InvNum` (`BU/ordinal/year/TCR`), empty when the request had none.
         public let number: String
-        /// `TotPrice`.
+        /// The request's `TotPrice` text as sent (empty when the request had none).
         public let total: String
         /// How many messages carried this IIC.
         public var deliveries: Int

@@ -227,7 +227,7 @@ public struct ConfigurationError: CodedError {
     public let code: Code
     /// The dotted key, e.g. `device.tcr_code`.
     public let key: String?
-    /// The line in the file.
+    /// The 1-based line of the key in the file; nil for a missing key or an unreadable file.
     public let line: Int?
     /// What is wrong and how to fix it.
     public let message: String
