@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "FiscalCore", targets: ["FiscalCore"]),
+        .library(name: "FiscalQueue", targets: ["FiscalQueue"]),
         .library(name: "MontenegroFiscal", targets: ["MontenegroFiscal"]),
         .library(name: "FiscalConnector", targets: ["FiscalConnector"]),
         .library(name: "FiscalAdmin", targets: ["FiscalAdmin"]),
@@ -35,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "FiscalCore", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "FiscalQueue", swiftSettings: strict),
         .target(name: "MontenegroFiscal", dependencies: ["FiscalCore", "COpenSSL", "CLibXML2"], swiftSettings: strict),
         .target(
             name: "EFISimulator",
@@ -48,7 +50,7 @@ let package = Package(
         .target(
             name: "FiscalConnector",
             dependencies: [
-                "MontenegroFiscal", "FiscalCore", "CCurl", "CQREncode", "EFISimulator",
+                "FiscalQueue", "MontenegroFiscal", "FiscalCore", "CCurl", "CQREncode", "EFISimulator",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -60,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "fiscal-connector",
             dependencies: [
-                "FiscalConnector", "FiscalCore", "MontenegroFiscal",
+                "FiscalConnector", "FiscalCore", "FiscalQueue", "MontenegroFiscal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -105,6 +107,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "FiscalTesting", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalConnector", "FiscalAdmin", "EFISimulator"], swiftSettings: strict),
+        .testTarget(name: "FiscalQueueTests", dependencies: ["FiscalQueue"], swiftSettings: strict),
         .testTarget(name: "FiscalCoreTests", dependencies: ["FiscalCore", "FiscalTesting"], swiftSettings: strict),
         .testTarget(name: "MontenegroFiscalTests", dependencies: ["MontenegroFiscal", "FiscalCore", "FiscalTesting", "CLibXML2"], swiftSettings: strict),
         .testTarget(
@@ -115,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "FiscalConnectorTests",
             dependencies: [
-                "FiscalConnector", "FiscalTesting", "EFISimulator", "MontenegroFiscal", "FiscalCore",
+                "FiscalConnector", "FiscalTesting", "EFISimulator", "MontenegroFiscal", "FiscalCore", "FiscalQueue",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FiscalConnector
 import FiscalCore
+import FiscalQueue
 import Foundation
 import Hummingbird
 import Logging
@@ -40,7 +41,7 @@ enum Output {
     }
 
     /// Reports a start-up problem as a rejected result (exit 2): nothing was issued.
-    static func startupFailure(_ code: String, _ message: String) -> ExitCode {
+    static func startupFailure(_ code: FiscalizationResult.ProblemCode, _ message: String) -> ExitCode {
         json(FiscalizationResult(status: .rejected, error: .init(code: code, message: message)))
         error(message)
         return ExitCode(2)
@@ -65,7 +66,7 @@ struct ConfigOption: ParsableArguments {
         do {
             return try ConnectorConfiguration.load(path: config)
         } catch {
-            throw Output.startupFailure("configuration", error.description)
+            throw Output.startupFailure(.configuration, error.description)
         }
     }
 
@@ -73,9 +74,9 @@ struct ConfigOption: ParsableArguments {
         do {
             return try Connector(configuration: ConnectorConfiguration.load(path: config), longRunning: longRunning)
         } catch let error as ConfigurationError {
-            throw Output.startupFailure("configuration", error.description)
+            throw Output.startupFailure(.configuration, error.description)
         } catch let error as ConnectorError {
-            throw Output.startupFailure(error.code.rawValue, error.message)
+            throw Output.startupFailure(error.problemCode, error.message)
         }
     }
 }
@@ -114,13 +115,13 @@ struct FiscalizeCommand: AsyncParsableCommand {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let contents = FileManager.default.contents(atPath: input) else {
-                throw Output.startupFailure("invalid_input", "cannot read the input file \(input)")
+                throw Output.startupFailure(.invalidInput, "cannot read the input file \(input)")
             }
             data = contents
         }
         if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
             let source = input == "-" ? "standard input" : "the input file \(input)"
-            throw Output.startupFailure("invalid_input", "\(source) is empty: pass one invoice as JSON (or CSV or text with --format csv|txt) in a file with --input FILE, or on standard input; the README's 'Input formats' shows complete examples")
+            throw Output.startupFailure(.invalidInput, "\(source) is empty: pass one invoice as JSON (or CSV or text with --format csv|txt) in a file with --input FILE, or on standard input; the README's 'Input formats' shows complete examples")
         }
         await options.refreshIfDue()
         let connector = try options.connector()
@@ -192,12 +193,12 @@ struct ServeCommand: AsyncParsableCommand {
         let configured = try options.configuration()
         let api = configured.api
         guard let token = ProcessInfo.processInfo.environment[api.tokenEnvironmentVariable], token.count >= 8 else {
-            throw Output.startupFailure("configuration", "set the API token in the environment variable \(api.tokenEnvironmentVariable) (at least 8 characters); clients send it as 'Authorization: Bearer <token>'")
+            throw Output.startupFailure(.configuration, "set the API token in the environment variable \(api.tokenEnvironmentVariable) (at least 8 characters); clients send it as 'Authorization: Bearer <token>'")
         }
         do {
             try ListenCheck.check(host: api.host, port: api.port)
         } catch {
-            throw Output.startupFailure("configuration", "\(error.message): stop the other process or set [api] listen in \(options.config)")
+            throw Output.startupFailure(.configuration, "\(error.message): stop the other process or set [api] listen in \(options.config)")
         }
         let enrolment = DeviceEnrolment(configurationPath: options.config)
         await options.refreshIfDue(timeoutSeconds: 5)
@@ -239,7 +240,7 @@ struct DepositCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let value = ExactDecimal(amount) else {
-            throw Output.startupFailure("invalid_input", "--amount '\(amount)' is not an amount: use a dot and at most two decimals, e.g. 50.00")
+            throw Output.startupFailure(.invalidInput, "--amount '\(amount)' is not an amount: use a dot and at most two decimals, e.g. 50.00")
         }
         let connector = try options.connector()
         let result = await connector.deposit(amount: value, operation: withdraw ? .withdraw : .initial, reference: reference)
@@ -262,15 +263,15 @@ struct RegisterTCRCommand: AsyncParsableCommand {
 
     func run() async throws {
         let from = try validFrom.map { text in
-            guard let date = FiscalDate(text) else { throw Output.startupFailure("invalid_input", "--valid-from '\(text)' is not a date such as 2026-12-01") }
+            guard let date = FiscalDate(text) else { throw Output.startupFailure(.invalidInput, "--valid-from '\(text)' is not a date such as 2026-12-01") }
             return date
         }
         let to = try validTo.map { text in
-            guard let date = FiscalDate(text) else { throw Output.startupFailure("invalid_input", "--valid-to '\(text)' is not a date such as 2026-12-31") }
+            guard let date = FiscalDate(text) else { throw Output.startupFailure(.invalidInput, "--valid-to '\(text)' is not a date such as 2026-12-31") }
             return date
         }
         guard let kind = TCRType(rawValue: type.uppercased()) else {
-            throw Output.startupFailure("invalid_input", "--type '\(type)' is neither REGULAR nor VENDING")
+            throw Output.startupFailure(.invalidInput, "--type '\(type)' is neither REGULAR nor VENDING")
         }
         let connector = try options.connector()
         let result = await connector.registerTCR(validFrom: from, validTo: to, type: kind)
@@ -346,7 +347,7 @@ struct JournalCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let kind = SubsequentDeliveryType(rawValue: reason.uppercased()) else {
-                throw Output.startupFailure("invalid_input", "--reason '\(reason)' is not one of \(SubsequentDeliveryType.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw Output.startupFailure(.invalidInput, "--reason '\(reason)' is not one of \(SubsequentDeliveryType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let connector = try options.connector()
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -367,7 +368,7 @@ struct JournalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let date = try day.map { text in
-                guard let parsed = FiscalDate(text) else { throw Output.startupFailure("invalid_input", "--day '\(text)' is not a date such as 2026-11-21") }
+                guard let parsed = FiscalDate(text) else { throw Output.startupFailure(.invalidInput, "--day '\(text)' is not a date such as 2026-11-21") }
                 return parsed
             } ?? FiscalDate(Date())
             let connector = try options.connector()
@@ -463,7 +464,7 @@ struct JournalCommand: AsyncParsableCommand {
         enum Key: String, CodingKey { case result, signedRequest = "signed_request", attempts }
 
         struct Attempt: Encodable {
-            let number: Int, startedAt: String, outcome: String, messageUUID: String, subsequentDelivery: String?
+            let number: Int, startedAt: String, outcome: AttemptOutcome, messageUUID: String, subsequentDelivery: String?
             let code: String?, faultCode: Int?, faultMessage: String?, failure: String?, detail: String?
 
             init(_ attempt: JournalAttempt) {

@@ -1,4 +1,5 @@
 import EFISimulator
+import FiscalQueue
 import FiscalConnector
 import FiscalCore
 import FiscalTesting
@@ -45,7 +46,7 @@ import Testing
         #expect(await harness.simulator.received.count == countAfterFirst)
         let conflict = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "R-7", amount: "4.00"))
         #expect(conflict.status == .rejected)
-        #expect(conflict.error?.code == "reference_conflict")
+        #expect(conflict.error?.code == .referenceConflict)
         #expect(conflict.error?.field == "reference")
         #expect(try await connector.journal.entries(kind: "invoice").count == 1)
     }
@@ -133,7 +134,7 @@ import Testing
         await harness.simulator.inject(.slow(seconds: 3))
         let result = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "SLOW-1", cash: false))
         #expect(result.status == .deferred)
-        #expect(try await connector.journal.entry(reference: "SLOW-1")?.lastAttempt?.failure == "timeout")
+        #expect(try await connector.journal.entry(reference: "SLOW-1")?.lastAttempt?.failureCode == .timeout)
     }
 
     @Test func unreachableServiceIsDeferred() async throws {
@@ -143,7 +144,7 @@ import Testing
         let connector = try harness.connector(harness.configuration(url: "http://127.0.0.1:9/fs-v1", extra: "[cash]\nauto_initial_deposit = true"))
         let result = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "NET-1", cash: false))
         #expect(result.status == .deferred)
-        #expect(try await connector.journal.entry(reference: "NET-1")?.lastAttempt?.failure == "connection")
+        #expect(try await connector.journal.entry(reference: "NET-1")?.lastAttempt?.failureCode == .connection)
     }
 
     @Test func blockingFaultIsRejectedWithTheAuthoritysCode() async throws {
@@ -156,7 +157,7 @@ import Testing
         #expect(result.status == .rejected)
         #expect(result.exitCode == 2)
         #expect(result.error?.authorityCode == 44)
-        #expect(result.error?.code == "authority_rejected")
+        #expect(result.error?.code == .authorityRejected)
         #expect(result.fic == nil)
         #expect(try await connector.status().pendingCount == 0, "a rejected invoice is not redelivered")
         let retryable = await { () async -> FiscalizationResult in
@@ -172,13 +173,13 @@ import Testing
         let connector = try harness.connector()
         let result = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "BAD-1", amount: "3.00", extra: ", \"kind\": \"RECEIPT\""))
         #expect(result.status == .rejected)
-        #expect(result.error?.code == "invalid_input")
+        #expect(result.error?.code == .invalidInput)
         #expect(result.error?.field == "kind")
         let mismatch = await connector.fiscalize(json: Data(#"{"reference": "BAD-2", "invoice_type": "CASH", "items": [{"name": "x", "quantity": 1, "unit_price": 2.675, "vat_rate": 21}], "payments": [{"type": "BANKNOTE", "amount": 2.67}]}"#.utf8))
         #expect(mismatch.error?.field == "payments")
         #expect(mismatch.error?.message.contains("2.68") == true, "2.675 is read exactly and rounds half up to 2.68")
         let notJSON = await connector.fiscalize(json: Data("reference=1".utf8))
-        #expect(notJSON.error?.code == "invalid_input")
+        #expect(notJSON.error?.code == .invalidInput)
         let missing = await connector.fiscalize(json: Data(#"{"invoice_type": "CASH"}"#.utf8))
         #expect(missing.error?.field == "reference")
         #expect(try await connector.journal.entries().isEmpty)
@@ -191,7 +192,7 @@ import Testing
         let connector = try harness.connector(harness.configuration(extra: "[cash]\nauto_initial_deposit = false"))
         let result = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "D-1"))
         #expect(result.status == .rejected)
-        #expect(result.error?.code == "initial_deposit_missing")
+        #expect(result.error?.code == .initialDepositMissing)
         let deposit = await connector.deposit(amount: ExactDecimal("50.00")!, operation: .initial)
         #expect(deposit.status == .fiscalized && deposit.fic != nil)
         #expect(await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "D-1")).status == .fiscalized)
@@ -223,7 +224,7 @@ import Testing
         let connector = try harness.connector(text)
         let result = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "U-1", cash: false))
         #expect(result.status == .deferred)
-        #expect(try await connector.journal.entry(reference: "U-1")?.lastAttempt?.failure == "untrustedAnswer")
+        #expect(try await connector.journal.entry(reference: "U-1")?.lastAttempt?.failureCode == .untrustedAnswer)
     }
 
     @Test func journalIsDurableAndAppendOnly() async throws {

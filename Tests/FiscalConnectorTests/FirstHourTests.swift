@@ -134,7 +134,7 @@ import Testing
         let connector = try harness.connector()
         await harness.simulator.setPersistentFailure(.down)
         let offline = await connector.registerTCR()
-        #expect(offline.status == .rejected && offline.error?.code == "unanswered" && offline.exitCode == 1, "\(offline)")
+        #expect(offline.status == .rejected && offline.error?.code == .unanswered && offline.exitCode == 1, "\(offline)")
         #expect(offline.error?.message.contains("run register-tcr again") == true)
         #expect(try await connector.journal.entries(kind: "tcr").isEmpty, "nothing left pending that nothing would send")
         #expect(try await connector.status().pendingCount == 0)

@@ -126,7 +126,7 @@ import Testing
         let connector = try harness.connector()
         let typo = ConnectorHarness.invoiceJSON(reference: "T-1", cash: false, extra: #", "note": "x", "discount_percnt": "10""#)
         let refused = await connector.fiscalize(json: typo)
-        #expect(refused.status == .rejected && refused.error?.code == "invalid_input" && refused.error?.field == "discount_percnt", "\(refused)")
+        #expect(refused.status == .rejected && refused.error?.code == .invalidInput && refused.error?.field == "discount_percnt", "\(refused)")
         #expect(refused.exitCode == 2 && refused.iic == nil)
         #expect(try await connector.journal.entries().isEmpty, "nothing journaled")
         let next = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "T-2", cash: false))

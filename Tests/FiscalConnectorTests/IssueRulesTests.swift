@@ -1,4 +1,5 @@
 import EFISimulator
+import FiscalQueue
 import FiscalConnector
 import FiscalCore
 import FiscalTesting

@@ -1,4 +1,5 @@
 import EFISimulator
+import FiscalQueue
 import FiscalConnector
 import FiscalCore
 import FiscalTesting
@@ -24,9 +25,9 @@ import Testing
     }
 
     @Test func exitCodesSeparateRefusalsFromUnknownOutcomes() {
-        let broken = FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "x"))
-        let busy = FiscalizationResult(status: .rejected, error: .init(code: "in_progress", message: "x"))
-        let refused = FiscalizationResult(status: .rejected, error: .init(code: "invalid_input", message: "x"))
+        let broken = FiscalizationResult(status: .rejected, error: .init(code: .internal, message: "x"))
+        let busy = FiscalizationResult(status: .rejected, error: .init(code: .inProgress, message: "x"))
+        let refused = FiscalizationResult(status: .rejected, error: .init(code: .invalidInput, message: "x"))
         #expect(broken.exitCode == 1 && busy.exitCode == 1 && refused.exitCode == 2)
         #expect("\(LocalAPI.status(for: busy))".contains("503"))
     }
@@ -47,7 +48,7 @@ import Testing
         let connector = try harness.connector(clock: { clock.now })
         clock.advance(by: TestMaterial.taxpayer.certificate.notAfter.timeIntervalSinceNow + 3600)
         let result = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "EXP-1", cash: false))
-        #expect(result.status == .rejected && result.error?.code == "certificate")
+        #expect(result.status == .rejected && result.error?.code == .certificate)
         #expect(try await connector.journal.entries().isEmpty, "nothing journaled")
     }
 
@@ -63,7 +64,7 @@ import Testing
         let again = await connector.fiscalize(json: json)
         #expect(again.status == .fiscalized && again.fic == first.fic && again.iic == first.iic, "not 'rejected': it was issued")
         let fresh = await connector.fiscalize(json: ConnectorHarness.invoiceJSON(reference: "REPLAY-2", cash: false))
-        #expect(fresh.status == .rejected && fresh.error?.code == "certificate")
+        #expect(fresh.status == .rejected && fresh.error?.code == .certificate)
     }
 
     @Test func aDepositReferenceReusedForAnotherAmountIsAConflictNotAnUnknownOutcome() async throws {
@@ -75,7 +76,7 @@ import Testing
         let replay = await connector.deposit(amount: ExactDecimal("50.00")!, operation: .initial, reference: "DEP-1")
         #expect(replay.status == .fiscalized && replay.fic == first.fic)
         let conflict = await connector.deposit(amount: ExactDecimal("60.00")!, operation: .initial, reference: "DEP-1")
-        #expect(conflict.status == .rejected && conflict.error?.code == "reference_conflict")
+        #expect(conflict.status == .rejected && conflict.error?.code == .referenceConflict)
         #expect(conflict.exitCode == 2)
     }
 

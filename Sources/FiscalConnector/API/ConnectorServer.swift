@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Logging
 import FiscalCore
+import FiscalQueue
 import MontenegroFiscal
 import NIOCore
 public import ServiceLifecycle

@@ -129,11 +129,12 @@ public enum LocalAPI {
         case .deferred: .accepted
         case .rejected:
             switch result.error?.code {
-            case "reference_conflict": .conflict
-            case "suspended": .forbidden
-            case "in_progress": .serviceUnavailable
-            case "internal", "journal": .internalServerError
-            default: .unprocessableContent
+            case .referenceConflict: .conflict
+            case .suspended: .forbidden
+            case .inProgress: .serviceUnavailable
+            case .internal, .journal: .internalServerError
+            case .invalidInput, .authorityRejected, .configuration, .certificate, .license, .initialDepositMissing, .initialDepositFailed,
+                 .unanswered, nil: .unprocessableContent
             }
         }
     }

@@ -176,7 +176,7 @@ public enum Demo {
         await simulator.setPersistentFailure(nil)
         _ = try await connector.deliverPending(force: true)
         let delivered = try await connector.journal.entry(reference: "demo-\(run)-4").map { connector.result(for: $0) }
-            ?? FiscalizationResult(status: .rejected, reference: "demo-\(run)-4", error: .init(code: "journal", message: "the offline invoice is missing from the journal"))
+            ?? FiscalizationResult(status: .rejected, reference: "demo-\(run)-4", error: .init(code: .journal, message: "the offline invoice is missing from the journal"))
         var failure = step("The same invoice after delivery (same IIC, FIC now)", delivered, expect: .fiscalized)
         if failure == nil, delivered.iic != offline.iic {
             failure = DemoError(.step, "the offline invoice was delivered with IIC \(delivered.iic ?? "none") instead of \(offline.iic ?? "none")")

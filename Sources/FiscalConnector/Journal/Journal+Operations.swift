@@ -1,3 +1,4 @@
+import FiscalQueue
 import Foundation
 import GRDB
 
@@ -62,7 +63,7 @@ extension Journal {
             var attempt = attempt
             attempt.number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM attempt WHERE document_id = ?", arguments: [attempt.documentID]) ?? 0) + 1
             try attempt.insert(db)
-            if attempt.outcome != "failed" {
+            if attempt.outcome.isFinal {
                 try db.execute(sql: "DELETE FROM open_document WHERE document_id = ?", arguments: [attempt.documentID])
             }
             return attempt

@@ -1,3 +1,4 @@
+public import FiscalQueue
 import Foundation
 public import GRDB
 
@@ -83,15 +84,15 @@ public struct JournalAttempt: Sendable, Codable, Equatable, FetchableRecord, Mut
     public var startedAt: String
     /// When the outcome was known.
     public var finishedAt: String
-    /// `fiscalized`, `rejected` (blocking fault) or `failed` (deliver again).
-    public var outcome: String
+    /// Fiscalized, rejected (blocking fault) or failed (deliver again).
+    public var outcome: AttemptOutcome
     /// FIC, FCDC or TCR code.
     public var code: String?
     /// The tax authority's error code.
     public var faultCode: Int?
     /// The tax authority's error text.
     public var faultMessage: String?
-    /// Transport failure code (timeout, connection …).
+    /// Transport failure code (timeout, connection …), as stored: ``failureCode`` reads it.
     public var failure: String?
     /// Details of the failure.
     public var detail: String?
@@ -108,6 +109,20 @@ public struct JournalAttempt: Sendable, Codable, Equatable, FetchableRecord, Mut
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
+    }
+
+    /// Why no usable answer arrived; `nil` when one did, or for a reason this version does not know
+    /// (journals keep what older versions wrote).
+    public var failureCode: TransportFailure.Code? { failure.flatMap(TransportFailure.Code.init(rawValue:)) }
+
+    /// Whether the tax authority's service, not this side, kept the document from being registered:
+    /// no answer, no connection, an unreadable answer, or a server-side fault (900 and above).
+    var serviceFailed: Bool {
+        switch failureCode {
+        case .timeout, .connection, .unreadableAnswer: true
+        case .tls, .untrustedAnswer: false
+        case nil: (faultCode ?? 0) >= 900
+        }
     }
 }
 
@@ -130,15 +145,15 @@ public struct JournalEntry: Sendable, Equatable {
 
     /// The derived state.
     public var state: DocumentState {
-        if attempts.contains(where: { $0.outcome == "fiscalized" }) { return .fiscalized }
-        if attempts.contains(where: { $0.outcome == "rejected" }) { return .rejected }
+        if attempts.contains(where: { $0.outcome == .fiscalized }) { return .fiscalized }
+        if attempts.contains(where: { $0.outcome == .rejected }) { return .rejected }
         return .pending
     }
 
     /// The successful attempt.
-    public var success: JournalAttempt? { attempts.first { $0.outcome == "fiscalized" } }
+    public var success: JournalAttempt? { attempts.first { $0.outcome == .fiscalized } }
     /// The refusing attempt.
-    public var rejection: JournalAttempt? { attempts.first { $0.outcome == "rejected" } }
+    public var rejection: JournalAttempt? { attempts.first { $0.outcome == .rejected } }
     /// The most recent attempt.
     public var lastAttempt: JournalAttempt? { attempts.last }
     /// The warnings recorded at issue.

@@ -17,7 +17,7 @@ extension Connector {
             return .present
         }
         guard configuration.cash.autoInitialDeposit else {
-            return .refused(.init(code: "initial_deposit_missing",
+            return .refused(.init(code: .initialDepositMissing,
                                   message: "no INITIAL cash deposit for \(day) on TCR \(configuration.device.tcr): register it first (fiscal-connector deposit --amount FLOAT), or set [cash] auto_initial_deposit = true"))
         }
         // A cash sale of an earlier day (issued just before midnight, or entered late) needs that
@@ -30,7 +30,7 @@ extension Connector {
         let result = await deposit(amount: configuration.cash.initialFloat, operation: .initial, reference: reference, at: changedAt)
         switch result.status {
         case .rejected:
-            return .refused(.init(code: "initial_deposit_failed",
+            return .refused(.init(code: .initialDepositFailed,
                                   message: "the INITIAL cash deposit for \(day) could not be registered: \(result.error?.message ?? "unknown"); register it by hand (fiscal-connector deposit --amount FLOAT) and issue the invoice again", authorityCode: result.error?.authorityCode))
         case .fiscalized:
             return .registered(warning: "registered today's INITIAL cash deposit of \(configuration.cash.initialFloat.formatted(2)) first (FCDC \(result.fic ?? ""))")
@@ -59,7 +59,7 @@ extension Connector {
         let environment = configuration.taxAuthority.environment.rawValue
         guard await acquire(reference) else {
             return FiscalizationResult(status: .rejected, reference: reference,
-                                       error: .init(code: "in_progress", message: "the deposit '\(reference)' is being registered by another call right now", field: "reference"))
+                                       error: .init(code: .inProgress, message: "the deposit '\(reference)' is being registered by another call right now", field: "reference"))
         }
         defer { release(reference) }
         let done = await BlockingWorkers.shared.run { () -> Result<JournalEntry, any Error> in
@@ -113,7 +113,7 @@ extension Connector {
         }
         if let unanswered {
             return FiscalizationResult(status: .rejected, reference: reference, error: .init(
-                code: "unanswered", message: "the tax authority did not answer (\(unanswered)); nothing was journaled: run register-tcr again once it can be reached"))
+                code: .unanswered, message: "the tax authority did not answer (\(unanswered)); nothing was journaled: run register-tcr again once it can be reached"))
         }
         let journal = self.journal
         let configuration = self.configuration
@@ -134,7 +134,7 @@ extension Connector {
             let recorded = await BlockingWorkers.shared.run { self.record(outcome, of: signed, for: entry.document, startedAt: started, firstMessage: true) }
             return result(for: recorded)
         case .success(.existing):
-            return FiscalizationResult(status: .rejected, error: .init(code: "internal", message: "duplicate registration reference"))
+            return FiscalizationResult(status: .rejected, error: .init(code: .internal, message: "duplicate registration reference"))
         case .failure(let error):
             return failure(error, reference: reference)
         }

@@ -67,7 +67,7 @@ extension Connector {
                 result.signedRequest = signed.message.xml
                 return result
             } catch {
-                return FiscalizationResult(status: .rejected, reference: request.reference, error: .init(code: "internal", message: "\(error)"))
+                return FiscalizationResult(status: .rejected, reference: request.reference, error: .init(code: .internal, message: "\(error)"))
             }
         }
 
@@ -86,7 +86,7 @@ extension Connector {
         guard await acquire(request.reference) else {
             // Not "rejected": the first call may still issue it. Exit 1 / HTTP 503: ask again with the same reference.
             return FiscalizationResult(status: .rejected, reference: request.reference, warnings: warnings,
-                                       error: .init(code: "in_progress", message: "the invoice '\(request.reference)' is still being delivered by another call: ask for its result (GET /v1/invoices/{reference} or journal show) in a moment", field: "reference"))
+                                       error: .init(code: .inProgress, message: "the invoice '\(request.reference)' is still being delivered by another call: ask for its result (GET /v1/invoices/{reference} or journal show) in a moment", field: "reference"))
         }
         defer { release(request.reference) }
         let issueWarnings = warnings
@@ -131,9 +131,9 @@ extension Connector {
             return .invalid(error, reference: reference)
         case let error as JournalError:
             return FiscalizationResult(status: .rejected, reference: reference, warnings: warnings,
-                                       error: .init(code: error.code == .referenceConflict ? "reference_conflict" : "journal", message: error.message, field: "reference"))
+                                       error: .init(code: error.code == .referenceConflict ? .referenceConflict : .journal, message: error.message, field: "reference"))
         default:
-            return FiscalizationResult(status: .rejected, reference: reference, warnings: warnings, error: .init(code: "internal", message: "\(error)"))
+            return FiscalizationResult(status: .rejected, reference: reference, warnings: warnings, error: .init(code: .internal, message: "\(error)"))
         }
     }
 
@@ -168,7 +168,7 @@ extension Connector {
             let attempt = entry.rejection
             result.status = .rejected
             result.qrURL = nil // nothing to print: the tax authority refused it
-            result.error = .init(code: "authority_rejected",
+            result.error = .init(code: .authorityRejected,
                                  message: "the tax authority refused the \(document.kind) (code \(attempt?.faultCode.map(String.init) ?? "?")): \(attempt?.faultMessage ?? "")",
                                  authorityCode: attempt?.faultCode)
         case .pending:

@@ -1,7 +1,7 @@
 public import FiscalCore
 public import Foundation
+import FiscalQueue
 import MontenegroFiscal
-import Synchronization
 
 /// The per-point-of-sale runtime: issues invoices and deposits into the journal, delivers them
 /// to the tax authority, and redelivers what could not be sent, within the legal 48 hours.
@@ -38,7 +38,7 @@ public final class Connector: Sendable {
         /// The one open journal.
         let journal: Journal
         /// References being issued or sent now (see ``Connector/claim(_:)``).
-        let inFlight = Mutex<Set<String>>([])
+        let claims = Claims()
         /// Serializes the day's automatic INITIAL deposit.
         let depositGate = SerialGate()
         /// The journal's delivery lock.
@@ -188,22 +188,17 @@ public final class Connector: Sendable {
     /// already is. Issuing claims before the document is committed, so the background deliverer
     /// never takes a fresh document from the call that is about to send it.
     func claim(_ reference: String) -> Bool {
-        shared.inFlight.withLock { $0.insert(reference).inserted }
+        shared.claims.claim(reference)
     }
 
     /// Claims `reference`, waiting while another call of this process holds it (a retry of the
     /// same invoice then gets the first call's result). False only if it stays held too long.
     func acquire(_ reference: String) async -> Bool {
-        let limit = ContinuousClock.now + .seconds(configuration.taxAuthority.timeoutSeconds * 2 + 5)
-        while !claim(reference) {
-            guard ContinuousClock.now < limit, !Task.isCancelled else { return false }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return true
+        await shared.claims.acquire(reference, within: .seconds(configuration.taxAuthority.timeoutSeconds * 2 + 5))
     }
 
     func release(_ reference: String) {
-        _ = shared.inFlight.withLock { $0.remove(reference) }
+        shared.claims.release(reference)
     }
 
     /// Sends a message for a journaled document and records the outcome.
@@ -225,7 +220,7 @@ public final class Connector: Sendable {
         var attempt = JournalAttempt(
             id: nil, documentID: document.id!, number: 0, messageUUID: message.header.uuid,
             subsequentDelivery: message.header.subsequentDelivery?.rawValue, startedAt: started, finishedAt: finished,
-            outcome: "failed", code: nil, faultCode: nil, faultMessage: nil, failure: nil, detail: nil,
+            outcome: .failed, code: nil, faultCode: nil, faultMessage: nil, failure: nil, detail: nil,
             requestXML: firstMessage ? nil : message.xml, responseXML: nil
         )
         switch outcome {
@@ -236,16 +231,16 @@ public final class Connector: Sendable {
             attempt.responseXML = xml
             switch response {
             case .invoice(_, let code), .tcr(_, let code), .cashDeposit(_, let code):
-                attempt.outcome = "fiscalized"
+                attempt.outcome = .fiscalized
                 attempt.code = code
             case .fault(let fault):
                 attempt.faultCode = fault.code
                 attempt.faultMessage = fault.message
                 if document.kind == "deposit", document.operation == "INITIAL", fault.code == 56 {
                     // Already registered today (an earlier answer was lost): the deposit stands.
-                    attempt.outcome = "fiscalized"
+                    attempt.outcome = .fiscalized
                 } else {
-                    attempt.outcome = fault.disposition == .blocking ? "rejected" : "failed"
+                    attempt.outcome = fault.disposition == .blocking ? .rejected : .failed
                 }
             }
         }
@@ -309,16 +304,28 @@ public struct ConnectorError: CodedError {
 
 }
 
+extension ConnectorError {
+    /// The problem code a result carries when the connector cannot start.
+    public var problemCode: FiscalizationResult.ProblemCode {
+        switch code {
+        case .configuration: .configuration
+        case .certificate: .certificate
+        case .license: .license
+        case .journal: .journal
+        }
+    }
+}
+
 extension Connector {
     /// A refusal when the certificate or the license has expired since start-up.
     func expiryRefusal(now: Date, reference: String?) -> FiscalizationResult? {
         if now > certificate.notAfter {
             return FiscalizationResult(status: .rejected, reference: reference, error: .init(
-                code: "certificate", message: "the signing certificate expired on \(ISOTime.string(certificate.notAfter)); the tax authority refuses it: install the renewed certificate and restart"))
+                code: .certificate, message: "the signing certificate expired on \(ISOTime.string(certificate.notAfter)); the tax authority refuses it: install the renewed certificate and restart"))
         }
         if license.expires < FiscalDate(now) {
             return FiscalizationResult(status: .rejected, reference: reference, error: .init(
-                code: "license", message: "the connector license expired on \(license.expires): ask your integrator to renew it"))
+                code: .license, message: "the connector license expired on \(license.expires): ask your integrator to renew it"))
         }
         return nil
     }

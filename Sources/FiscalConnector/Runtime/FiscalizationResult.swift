@@ -13,10 +13,50 @@ public struct FiscalizationResult: Sendable, Codable, Equatable {
         case rejected
     }
 
+    /// Why nothing was issued, or why the outcome is not known: the closed set of problem codes.
+    public enum ProblemCode: String, Sendable, Codable, CaseIterable {
+        /// The input is wrong; the message names the field, the value and the fix.
+        case invalidInput = "invalid_input"
+        /// The reference was used before for different content.
+        case referenceConflict = "reference_conflict"
+        /// fiscal-admin suspended this device.
+        case suspended
+        /// The tax authority refused it for good.
+        case authorityRejected = "authority_rejected"
+        /// The configuration file is wrong.
+        case configuration
+        /// The signing certificate cannot be used (expired, missing).
+        case certificate
+        /// The connector license is missing or expired.
+        case license
+        /// A CASH invoice found no INITIAL deposit for its day, and none is registered automatically.
+        case initialDepositMissing = "initial_deposit_missing"
+        /// The automatic INITIAL deposit was refused.
+        case initialDepositFailed = "initial_deposit_failed"
+        /// An error inside the connector: the outcome is unknown.
+        case `internal`
+        /// The journal could not be written or read: the outcome is unknown.
+        case journal
+        /// Another call is issuing the same reference right now.
+        case inProgress = "in_progress"
+        /// The tax authority did not answer a request that is not journaled (a registration).
+        case unanswered
+
+        /// Whether the outcome is unknown rather than refused: nothing may be printed, and the same
+        /// reference may (and should) be sent again.
+        public var outcomeUnknown: Bool {
+            switch self {
+            case .internal, .journal, .inProgress, .unanswered: true
+            case .invalidInput, .referenceConflict, .suspended, .authorityRejected, .configuration, .certificate, .license,
+                 .initialDepositMissing, .initialDepositFailed: false
+            }
+        }
+    }
+
     /// A problem, with the field and the tax authority's code where known.
     public struct Problem: Sendable, Codable, Equatable {
-        /// The connector's code, e.g. `invalid_input`, `authority_rejected`.
-        public var code: String
+        /// The connector's code.
+        public var code: ProblemCode
         /// What is wrong and how to fix it.
         public var message: String
         /// The input field concerned.
@@ -38,7 +78,7 @@ public struct FiscalizationResult: Sendable, Codable, Equatable {
         }
 
         /// Creates a problem.
-        public init(code: String, message: String, field: String? = nil, authorityCode: Int? = nil, issues: [Issue]? = nil) {
+        public init(code: ProblemCode, message: String, field: String? = nil, authorityCode: Int? = nil, issues: [Issue]? = nil) {
             self.code = code
             self.message = message
             self.field = field
@@ -93,19 +133,15 @@ public struct FiscalizationResult: Sendable, Codable, Equatable {
     public static func invalid(_ error: ValidationError, reference: String?) -> FiscalizationResult {
         let first = error.issues.first
         return FiscalizationResult(status: .rejected, reference: reference, error: Problem(
-            code: "invalid_input", message: error.issues.map(\.description).joined(separator: "; "), field: first?.field,
+            code: .invalidInput, message: error.issues.map(\.description).joined(separator: "; "), field: first?.field,
             issues: error.issues.map { Problem.Issue(code: $0.code.rawValue, field: $0.field, message: $0.message) }
         ))
     }
 
     /// A refusal because fiscal-admin suspended the device (nothing issued).
     public static func suspended(_ reason: String, reference: String?) -> FiscalizationResult {
-        FiscalizationResult(status: .rejected, reference: reference, error: Problem(code: "suspended", message: reason, field: nil, issues: []))
+        FiscalizationResult(status: .rejected, reference: reference, error: Problem(code: .suspended, message: reason, field: nil, issues: []))
     }
-
-    /// Error codes that mean "outcome unknown" rather than "refused": nothing may be printed, and
-    /// the same reference may (and should) be sent again.
-    public static let unknownOutcomeCodes: Set<String> = ["internal", "journal", "in_progress", "unanswered"]
 
     /// The process exit code of `fiscalize`: 0 fiscalized, 3 deferred, 2 rejected (nothing
     /// issued), 1 internal error or outcome unknown (send the same reference again).
@@ -113,7 +149,7 @@ public struct FiscalizationResult: Sendable, Codable, Equatable {
         switch status {
         case .fiscalized: 0
         case .deferred: 3
-        case .rejected: error.map { Self.unknownOutcomeCodes.contains($0.code) } == true ? 1 : 2
+        case .rejected: error?.code.outcomeUnknown == true ? 1 : 2
         }
     }
 }

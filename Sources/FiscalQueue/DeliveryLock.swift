@@ -4,19 +4,19 @@ import Synchronization
 /// An exclusive `flock` beside the journal, so only one process redelivers its pending documents:
 /// `serve` keeps it for its lifetime; a `deliver` or `fiscalize` command takes it per round and
 /// skips redelivery while `serve` holds it.
-final class DeliveryLock: Sendable {
+package final class DeliveryLock: Sendable {
     private let path: String
     /// Whether the lock is kept once taken (`serve`).
-    let keep: Bool
+    package let keep: Bool
     private let descriptor = Mutex<Int32?>(nil)
 
-    init(path: String, keep: Bool) {
+    package init(path: String, keep: Bool) {
         self.path = path
         self.keep = keep
     }
 
     /// True when this process holds the lock (now or already).
-    func acquire() -> Bool {
+    package func acquire() -> Bool {
         descriptor.withLock { held in
             if held != nil { return true }
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -31,7 +31,7 @@ final class DeliveryLock: Sendable {
     }
 
     /// Releases the lock after a round, unless this process keeps it (`serve`).
-    func releaseUnlessKept() {
+    package func releaseUnlessKept() {
         guard !keep else { return }
         descriptor.withLock { held in
             if let fd = held {
