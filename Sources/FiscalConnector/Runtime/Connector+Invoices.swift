@@ -161,18 +161,15 @@ extension Connector {
         )
         switch entry.state {
         case .fiscalized:
-            result.status = .fiscalized
-            result.fic = entry.success?.code
-            result.fiscalizedAt = entry.success?.finishedAt
+            result.outcome = .fiscalized(fic: entry.success?.code, at: entry.success?.finishedAt)
         case .rejected:
             let attempt = entry.rejection
-            result.status = .rejected
             result.qrURL = nil // nothing to print: the tax authority refused it
-            result.error = .init(code: .authorityRejected,
+            result.outcome = .rejected(.init(code: .authorityRejected,
                                  message: "the tax authority refused the \(document.kind) (code \(attempt?.faultCode.map(String.init) ?? "?")): \(attempt?.faultMessage ?? "")",
-                                 authorityCode: attempt?.faultCode)
+                                 authorityCode: attempt?.faultCode))
         case .pending:
-            result.deliverBy = document.deadline
+            result.outcome = .deferred(deliverBy: document.deadline)
             let reason = entry.lastAttempt.map { attempt in
                 ": " + (attempt.faultCode.map { "fault \($0): \(attempt.faultMessage ?? "")" } ?? (attempt.detail ?? attempt.failure ?? "no answer"))
             } ?? ""

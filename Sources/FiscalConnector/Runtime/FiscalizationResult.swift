@@ -3,7 +3,7 @@ public import MontenegroFiscal
 
 /// What the connector answers for an invoice, in every interface (command, HTTP, library).
 public struct FiscalizationResult: Sendable, Codable, Equatable {
-    /// The outcome.
+    /// The outcome as the wire names it (see ``Outcome`` for the typed one).
     public enum Status: String, Sendable, Codable {
         /// Registered by the tax authority: the FIC is there.
         case fiscalized
@@ -87,22 +87,71 @@ public struct FiscalizationResult: Sendable, Codable, Equatable {
         }
     }
 
-    public var status: Status
+    /// What happened, with what belongs to it: the single source of ``status``, ``fic``,
+    /// ``fiscalizedAt``, ``deliverBy`` and ``error``.
+    public enum Outcome: Sendable, Equatable {
+        /// Registered by the tax authority, with its code (FIC or FCDC) and when.
+        case fiscalized(fic: String?, at: String?)
+        /// Issued, not yet registered: delivered before `deliverBy`.
+        case deferred(deliverBy: String?)
+        /// Nothing valid was issued, for the reason given.
+        case rejected(Problem)
+        /// Not known whether it was issued (an internal or journal error, another call still
+        /// sending it): nothing may be printed, and the same reference should be sent again.
+        case unknown(Problem)
+
+        /// The outcome of a problem: unknown or rejected by its code.
+        public static func refused(_ problem: Problem) -> Outcome {
+            problem.code.outcomeUnknown ? .unknown(problem) : .rejected(problem)
+        }
+    }
+
+    public var outcome: Outcome
     public var reference: String?
     public var invoiceNumber: String?
     public var ordinal: Int?
     public var iic: String?
     public var iicSignature: String?
-    public var fic: String?
     public var issuedAt: String?
-    public var fiscalizedAt: String?
     public var qrURL: String?
-    /// For deferred invoices: when it must be fiscalized at the latest.
-    public var deliverBy: String?
     public var warnings: [String]
-    public var error: Problem?
     /// With `--dry-run`: the signed request that would be sent.
     public var signedRequest: String?
+
+    /// The outcome as the wire has it: an unknown outcome is sent as `rejected` with its problem code.
+    public var status: Status {
+        switch outcome {
+        case .fiscalized: .fiscalized
+        case .deferred: .deferred
+        case .rejected, .unknown: .rejected
+        }
+    }
+
+    /// The tax authority's code (FIC, FCDC or TCR code) once fiscalized.
+    public var fic: String? {
+        if case .fiscalized(let fic, _) = outcome { return fic }
+        return nil
+    }
+
+    /// When it was fiscalized.
+    public var fiscalizedAt: String? {
+        if case .fiscalized(_, let at) = outcome { return at }
+        return nil
+    }
+
+    /// For deferred invoices: when it must be fiscalized at the latest.
+    public var deliverBy: String? {
+        if case .deferred(let deliverBy) = outcome { return deliverBy }
+        return nil
+    }
+
+    /// Why nothing was issued, or why the outcome is unknown.
+    public var error: Problem? {
+        switch outcome {
+        case .rejected(let problem), .unknown(let problem): problem
+        case .fiscalized, .deferred: nil
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case status, reference, invoiceNumber = "invoice_number", ordinal, iic, iicSignature = "iic_signature", fic
@@ -110,23 +159,62 @@ public struct FiscalizationResult: Sendable, Codable, Equatable {
         case signedRequest = "signed_request"
     }
 
-    /// Creates a result.
-    public init(status: Status, reference: String? = nil, invoiceNumber: String? = nil, ordinal: Int? = nil, iic: String? = nil,
-                iicSignature: String? = nil, fic: String? = nil, issuedAt: String? = nil, fiscalizedAt: String? = nil,
-                qrURL: String? = nil, deliverBy: String? = nil, warnings: [String] = [], error: Problem? = nil) {
-        self.status = status
+    /// Creates a result with its outcome.
+    public init(_ outcome: Outcome, reference: String? = nil, invoiceNumber: String? = nil, ordinal: Int? = nil, iic: String? = nil,
+                iicSignature: String? = nil, issuedAt: String? = nil, qrURL: String? = nil, warnings: [String] = []) {
+        self.outcome = outcome
         self.reference = reference
         self.invoiceNumber = invoiceNumber
         self.ordinal = ordinal
         self.iic = iic
         self.iicSignature = iicSignature
-        self.fic = fic
         self.issuedAt = issuedAt
-        self.fiscalizedAt = fiscalizedAt
         self.qrURL = qrURL
-        self.deliverBy = deliverBy
         self.warnings = warnings
-        self.error = error
+    }
+
+    /// Creates a result from its wire fields; a rejection without a problem is an unknown outcome.
+    public init(status: Status, reference: String? = nil, invoiceNumber: String? = nil, ordinal: Int? = nil, iic: String? = nil,
+                iicSignature: String? = nil, fic: String? = nil, issuedAt: String? = nil, fiscalizedAt: String? = nil,
+                qrURL: String? = nil, deliverBy: String? = nil, warnings: [String] = [], error: Problem? = nil) {
+        let outcome: Outcome = switch status {
+        case .fiscalized: .fiscalized(fic: fic, at: fiscalizedAt)
+        case .deferred: .deferred(deliverBy: deliverBy)
+        case .rejected: .refused(error ?? Problem(code: .internal, message: "refused without a reason"))
+        }
+        self.init(outcome, reference: reference, invoiceNumber: invoiceNumber, ordinal: ordinal, iic: iic, iicSignature: iicSignature,
+                  issuedAt: issuedAt, qrURL: qrURL, warnings: warnings)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(status: try container.decode(Status.self, forKey: .status), reference: try container.decodeIfPresent(String.self, forKey: .reference),
+                  invoiceNumber: try container.decodeIfPresent(String.self, forKey: .invoiceNumber), ordinal: try container.decodeIfPresent(Int.self, forKey: .ordinal),
+                  iic: try container.decodeIfPresent(String.self, forKey: .iic), iicSignature: try container.decodeIfPresent(String.self, forKey: .iicSignature),
+                  fic: try container.decodeIfPresent(String.self, forKey: .fic), issuedAt: try container.decodeIfPresent(String.self, forKey: .issuedAt),
+                  fiscalizedAt: try container.decodeIfPresent(String.self, forKey: .fiscalizedAt), qrURL: try container.decodeIfPresent(String.self, forKey: .qrURL),
+                  deliverBy: try container.decodeIfPresent(String.self, forKey: .deliverBy), warnings: try container.decode([String].self, forKey: .warnings),
+                  error: try container.decodeIfPresent(Problem.self, forKey: .error))
+        signedRequest = try container.decodeIfPresent(String.self, forKey: .signedRequest)
+    }
+
+    /// The wire JSON: the same fields and names as before the outcome was typed; absent values are left out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(reference, forKey: .reference)
+        try container.encodeIfPresent(invoiceNumber, forKey: .invoiceNumber)
+        try container.encodeIfPresent(ordinal, forKey: .ordinal)
+        try container.encodeIfPresent(iic, forKey: .iic)
+        try container.encodeIfPresent(iicSignature, forKey: .iicSignature)
+        try container.encodeIfPresent(fic, forKey: .fic)
+        try container.encodeIfPresent(issuedAt, forKey: .issuedAt)
+        try container.encodeIfPresent(fiscalizedAt, forKey: .fiscalizedAt)
+        try container.encodeIfPresent(qrURL, forKey: .qrURL)
+        try container.encodeIfPresent(deliverBy, forKey: .deliverBy)
+        try container.encode(warnings, forKey: .warnings)
+        try container.encodeIfPresent(error, forKey: .error)
+        try container.encodeIfPresent(signedRequest, forKey: .signedRequest)
     }
 
     /// A rejection for input problems (nothing issued).
@@ -146,10 +234,11 @@ public struct FiscalizationResult: Sendable, Codable, Equatable {
     /// The process exit code of `fiscalize`: 0 fiscalized, 3 deferred, 2 rejected (nothing
     /// issued), 1 internal error or outcome unknown (send the same reference again).
     public var exitCode: Int32 {
-        switch status {
+        switch outcome {
         case .fiscalized: 0
         case .deferred: 3
-        case .rejected: error?.code.outcomeUnknown == true ? 1 : 2
+        case .rejected: 2
+        case .unknown: 1
         }
     }
 }
