@@ -56,7 +56,6 @@ extension Connector {
         if !problems.isEmpty { return .invalid(ValidationError(problems), reference: reference) }
         let reference = reference ?? "deposit-\(MessageHeader(sentAt: changedAt).uuid)"
         let hash = Self.depositHash(operation, amount, reference)
-        let environment = configuration.taxAuthority.environment.rawValue
         guard await acquire(reference) else {
             return FiscalizationResult(status: .rejected, reference: reference,
                                        error: .init(code: .inProgress, message: "the deposit '\(reference)' is being registered by another call right now", field: "reference"))
@@ -65,14 +64,9 @@ extension Connector {
         let done = await BlockingWorkers.shared.run { () -> Result<JournalEntry, any Error> in
             Result { try self.issueAndDeliver(kind: .registerCashDeposit, reference: reference, contentHash: hash, scope: nil, header: header) { _ in
                 let signed = try self.signer.sign(deposit, header: header)
-                return JournalDocument(
-                    id: nil, kind: "deposit", reference: reference, contentHash: hash, environment: environment,
-                    tin: self.configuration.taxpayer.tin, businessUnit: self.configuration.device.businessUnit, tcr: self.configuration.device.tcr,
-                    year: nil, ordinal: nil, number: nil, businessDay: FiscalDate(changedAt.date).description, operation: operation.rawValue,
-                    iic: nil, iicSignature: nil, issuedAt: changedAt.text, total: amount.formatted(2), payload: Self.encode(deposit),
-                    requestXML: signed.xml, messageUUID: signed.header.uuid, qrURL: nil, warnings: "[]",
-                    createdAt: ISOTime.string(now),
-                    deadline: ISOTime.string(changedAt.date.addingTimeInterval(Double(Self.deadlineHours) * 3600))
+                return self.journalDocument(
+                    kind: "deposit", reference: reference, contentHash: hash, businessDay: FiscalDate(changedAt.date), operation: operation.rawValue,
+                    issuedAt: changedAt, total: amount.formatted(2), payload: deposit, message: signed, now: now
                 )
             } }
         }
@@ -115,18 +109,10 @@ extension Connector {
             return FiscalizationResult(status: .rejected, reference: reference, error: .init(
                 code: .unanswered, message: "the tax authority did not answer (\(unanswered)); nothing was journaled: run register-tcr again once it can be reached"))
         }
-        let journal = self.journal
-        let configuration = self.configuration
         let issued = await BlockingWorkers.shared.run { () -> Result<Journal.IssueOutcome, any Error> in
-            Result { try journal.issue(reference: reference, contentHash: reference, ordinalScope: nil) { _ in
-                JournalDocument(
-                    id: nil, kind: "tcr", reference: reference, contentHash: reference, environment: configuration.taxAuthority.environment.rawValue,
-                    tin: configuration.taxpayer.tin, businessUnit: configuration.device.businessUnit, tcr: configuration.device.tcr,
-                    year: nil, ordinal: nil, number: nil, businessDay: FiscalDate(now).description, operation: type?.rawValue,
-                    iic: nil, iicSignature: nil, issuedAt: FiscalTimestamp(now).text, total: "0.00", payload: Self.encode(registration),
-                    requestXML: signed.xml, messageUUID: signed.header.uuid, qrURL: nil, warnings: "[]",
-                    createdAt: ISOTime.string(now), deadline: ISOTime.string(now)
-                )
+            Result { try self.journal.issue(reference: reference, contentHash: reference, ordinalScope: nil) { _ in
+                self.journalDocument(kind: "tcr", reference: reference, contentHash: reference, businessDay: FiscalDate(now), operation: type?.rawValue,
+                                     issuedAt: FiscalTimestamp(now), total: "0.00", payload: registration, message: signed, now: now, deferrable: false)
             } }
         }
         switch issued {

@@ -96,16 +96,12 @@ extension Connector {
             Result { try self.issueAndDeliver(kind: .registerInvoice, reference: request.reference, contentHash: contentHash, scope: scope, header: header) { ordinal in
                 let invoice = try completed.invoice(configuration: self.configuration, ordinal: ordinal ?? 1, issuedAt: issuedAt)
                 let signed = try self.signer.sign(invoice, header: header)
-                return JournalDocument(
-                    id: nil, kind: "invoice", reference: request.reference, contentHash: contentHash, environment: environment,
-                    tin: self.configuration.taxpayer.tin, businessUnit: self.configuration.device.businessUnit, tcr: self.configuration.device.tcr,
-                    year: scope.year, ordinal: invoice.ordinal, number: invoice.number, businessDay: FiscalDate(issuedAt.date).description,
-                    operation: invoice.paymentKind.rawValue, iic: signed.iic.code, iicSignature: signed.iic.signature,
-                    issuedAt: issuedAt.text, total: signed.amounts.totals.price.formatted(2), payload: Self.encode(invoice),
-                    requestXML: signed.message.xml, messageUUID: signed.message.header.uuid,
-                    qrURL: signed.verificationURL(self.configuration.taxAuthority.environment), warnings: Self.encode(issueWarnings),
-                    createdAt: ISOTime.string(now),
-                    deadline: ISOTime.string(issuedAt.date.addingTimeInterval(Double(Self.deadlineHours) * 3600))
+                return self.journalDocument(
+                    kind: "invoice", reference: request.reference, contentHash: contentHash, businessDay: FiscalDate(issuedAt.date),
+                    operation: invoice.paymentKind.rawValue, issuedAt: issuedAt, total: signed.amounts.totals.price.formatted(2),
+                    payload: invoice, message: signed.message, now: now,
+                    invoice: (scope.year, invoice.ordinal, invoice.number, signed.iic, signed.verificationURL(self.configuration.taxAuthority.environment)),
+                    warnings: issueWarnings
                 )
             } }
         }

@@ -269,6 +269,24 @@ public final class Connector: Sendable {
         }
     }
 
+    /// The journal row for a document this device issues now: the device's identity from the
+    /// configuration, the signed first message, and the deadline `deadlineHours` after `issuedAt`
+    /// (a registration, which nothing delivers later, has none beyond `now`).
+    func journalDocument(kind: String, reference: String, contentHash: String, businessDay: FiscalDate, operation: String?,
+                         issuedAt: FiscalTimestamp, total: String, payload: some Encodable, message: SignedMessage, now: Date,
+                         invoice: (year: Int, ordinal: Int, number: String, iic: IIC, qrURL: String)? = nil,
+                         warnings: [String] = [], deferrable: Bool = true) -> JournalDocument {
+        JournalDocument(
+            id: nil, kind: kind, reference: reference, contentHash: contentHash, environment: configuration.taxAuthority.environment.rawValue,
+            tin: configuration.taxpayer.tin, businessUnit: configuration.device.businessUnit, tcr: configuration.device.tcr,
+            year: invoice?.year, ordinal: invoice?.ordinal, number: invoice?.number, businessDay: businessDay.description,
+            operation: operation, iic: invoice?.iic.code, iicSignature: invoice?.iic.signature, issuedAt: issuedAt.text, total: total,
+            payload: Self.encode(payload), requestXML: message.xml, messageUUID: message.header.uuid, qrURL: invoice?.qrURL,
+            warnings: Self.encode(warnings), createdAt: ISOTime.string(now),
+            deadline: ISOTime.string(deferrable ? issuedAt.date.addingTimeInterval(Double(Self.deadlineHours) * 3600) : now)
+        )
+    }
+
     static func encode(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
